@@ -1,0 +1,36 @@
+//! Criterion benchmarks of the simulation core.
+//!
+//! `simulate_30d_q8h`: one 30-day run of 10 mg heroin IV every 8 h (90 doses) plus the default
+//! 10-day observation, on the default 5-minute output grid. Target: under 2 ms on the project's
+//! 2-core machine.
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+
+use opioid_sim::model::Model;
+use opioid_sim::regimen::Regimen;
+use opioid_sim::simulation::{run, SimOptions};
+
+fn bench_simulate(c: &mut Criterion) {
+    let model = Model::default_heroin().expect("default model");
+    let regimen = Regimen::parse("10mg iv q8h x 30d").expect("regimen");
+    let opts = SimOptions::default();
+    c.bench_function("simulate_30d_q8h", |b| {
+        b.iter(|| {
+            let mut last = 0.0;
+            run(&model, black_box(&regimen), &opts, &mut |s| {
+                last = s.obs.withdrawal_score;
+            })
+            .expect("run");
+            black_box(last)
+        })
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default();
+    targets = bench_simulate
+}
+criterion_main!(benches);

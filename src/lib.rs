@@ -1,0 +1,11 @@
+//! opioid-sim: a teaching simulator of opioid tolerance and physical dependence.
+//!
+//! See `ARCHITECTURE.md` for the bird's-eye view and the model equations.
+
+pub mod model;
+pub mod output;
+pub mod regimen;
+pub mod report;
+pub mod scenario;
+pub mod simulation;
+pub mod solver;

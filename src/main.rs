@@ -1,0 +1,156 @@
+//! The `opioid-sim` command line: parses arguments, calls the library, prints, and maps errors to
+//! exit codes (0 success, 2 bad input or an output that cannot be written).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use opioid_sim::model::Model;
+use opioid_sim::output::{to_csv, to_json, write_atomic};
+use opioid_sim::regimen::parse_duration_h;
+use opioid_sim::report::summary_text;
+use opioid_sim::scenario::Scenario;
+use opioid_sim::simulation::{simulate, summarize, SimOptions};
+
+/// A teaching simulator of opioid tolerance and physical dependence.
+/// Teaching model, not medical advice.
+#[derive(Debug, Parser)]
+#[command(name = "opioid-sim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a regimen and write the time series (CSV or JSON).
+    Simulate(SimulateArgs),
+    /// Print the headline numbers of a regimen: withdrawal, tolerance, dopamine.
+    Summary(SummaryArgs),
+}
+
+/// Where the regimen comes from, and which model runs it.
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// Regimen text, e.g. "10mg iv q8h x 14d then wait 21d then 10mg iv".
+    #[arg(
+        long,
+        short = 'r',
+        conflicts_with = "scenario",
+        required_unless_present = "scenario"
+    )]
+    regimen: Option<String>,
+    /// Scenario file (TOML), e.g. models/scenarios/two-weeks-then-stop.toml.
+    #[arg(long, short = 's')]
+    scenario: Option<PathBuf>,
+    /// How long to keep simulating after the last dose, e.g. 10d, 36h [default: 10d, or the
+    /// scenario's `observe`].
+    #[arg(long)]
+    observe: Option<String>,
+    /// Model file (TOML) to use instead of the built-in heroin model.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output grid spacing, e.g. 5min, 1h.
+    #[arg(long, default_value = "5min")]
+    dt: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Csv)]
+    format: Format,
+    /// Output file (written atomically); standard output if absent.
+    #[arg(long, short = 'o')]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SummaryArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Json,
+}
+
+/// The regimen, model and window a command runs, after validation.
+struct Run {
+    scenario: Scenario,
+    model: Model,
+    observe_h: f64,
+}
+
+fn load(input: &InputArgs) -> Result<Run> {
+    let model = match &input.model {
+        Some(path) => Model::from_path(path)?,
+        None => Model::default_heroin().context("the built-in model is invalid (a bug)")?,
+    };
+    let scenario = match (&input.regimen, &input.scenario) {
+        (Some(text), None) => Scenario::from_regimen_text(text)?,
+        (None, Some(path)) => Scenario::from_path(path)?,
+        _ => bail!("give either --regimen TEXT or --scenario FILE"),
+    };
+    let observe_h = match &input.observe {
+        Some(text) => parse_duration_h(text).context("--observe")?,
+        None => scenario.observe_h.unwrap_or(240.0),
+    };
+    Ok(Run {
+        scenario,
+        model,
+        observe_h,
+    })
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Simulate(args) => {
+            let run = load(&args.input)?;
+            let opts = SimOptions {
+                observe_h: run.observe_h,
+                dt_h: parse_duration_h(&args.dt).context("--dt")?,
+                ..SimOptions::default()
+            };
+            let traj = simulate(&run.model, &run.scenario.regimen, &opts)?;
+            let text = match args.format {
+                Format::Csv => to_csv(&traj),
+                Format::Json => to_json(&traj, &run.scenario.regimen.describe(), &run.model.name),
+            };
+            match &args.out {
+                Some(path) => write_atomic(path, text.as_bytes())?,
+                None => print!("{text}"),
+            }
+        }
+        Command::Summary(args) => {
+            let run = load(&args.input)?;
+            let summary = summarize(&run.model, &run.scenario.regimen, run.observe_h)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{}", summary_text(&summary, &run.model));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

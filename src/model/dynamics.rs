@@ -1,0 +1,316 @@
+//! The model equations: the right-hand side of the ODE system and the quantities read from a state.
+//!
+//! Time in hours. Amounts in micromoles, plasma concentrations C = A/V in micromolar, effect-site
+//! concentrations Ce in nanomolar (plasma-equivalent).
+//!
+//! **Pharmacokinetics** (linear, for each species s; "metabolite of" links form a chain such as
+//! heroin -> 6-MAM -> morphine):
+//!
+//! ```text
+//! dA_s/dt   = sum_r ka_r D_r [r feeds s] + sum_p f_p CL_p C_p [s is p's metabolite]
+//!             - CL_s C_s - Q_s (C_s - P_s / Vp_s)
+//! dP_s/dt   = Q_s (C_s - P_s / Vp_s)                       (peripheral, if any)
+//! dD_r/dt   = -ka_r D_r                                     (absorption depot, if any)
+//! dCe_s/dt  = ke0_s (1000 C_s - Ce_s)                       (brain effect site, if a ligand)
+//! ```
+//!
+//! **Mu-opioid receptor** (competitive binding plus the operational model of Black & Leff 1983,
+//! generalised to several ligands; rho = (1 - T)(1 - q) is the functional receptor pool, reduced
+//! by chronic tolerance T and by acute desensitization q):
+//!
+//! ```text
+//! x_i  = Ce_i / K_i,   occ_i = x_i / (1 + sum_j x_j)
+//! S    = rho * sum_i tau_i occ_i,   A = S / (1 + S)           (MOR activation, 0..1)
+//! ```
+//!
+//! An antagonist has tau = 0: it occupies receptors and lowers everyone else's occupancy. A partial
+//! agonist has a small tau. Tolerance lowers rho, which first shifts the curve to the right (the
+//! receptor reserve absorbs the loss) and then lowers its maximum.
+//!
+//! **Acute desensitization** q (minutes; Dang & Williams 2004), **tolerance** T (fraction of
+//! signalling lost, days to weeks), **dependence** X (fraction of maximal counter-adaptation) and
+//! **sensitization** G (between-system stress recruitment):
+//!
+//! ```text
+//! dq/dt = k_q A (q_max - q) - r_q q
+//! dT/dt = k_T A (T_max - T) - r_T T
+//! c     = (1 + g X)(1 - A)                   (cAMP signalling relative to the drug-free baseline)
+//! dX/dt = k_X A (1 - X) - r_X X             (cyclase up-regulation driven by MOR activation)
+//! O     = max(0, c - 1)                      (unopposed counter-adaptation: cAMP overshoot)
+//! h(u)  = u^n / (y50^n + u^n)               (the COWS-scale curve, 0..1)
+//! dG/dt = r_G (s_G h(O) - G)                 (stress systems recruited by withdrawal itself)
+//! y     = O (1 + G)                          (expressed withdrawal drive)
+//! score = 48 h(y)                            (on the 0-48 COWS scale)
+//! ```
+//!
+//! **Dopamine** in the nucleus accumbens, % of baseline (indirect response: release stimulated by
+//! MOR activation, inhibited in withdrawal, and damped by autoreceptor feedback F, a moderator in
+//! the sense of Gabrielsson & Peletier that follows dopamine with a lag):
+//!
+//! ```text
+//! dDA/dt = k_D (100 (1 + E_D A)(1 - I_D y / (yD50 + y)) (100 / F)^gamma - DA)
+//! dF/dt  = k_F (DA - F)
+//! ```
+//!
+//! **Potency shift** (`tolerance_fold`): the EC50 of the reference agonist now over its naive EC50,
+//! (1 + tau_ref) / (1 + rho tau_ref): how many times the naive concentration is needed for a
+//! half-maximal effect.
+
+use nalgebra::DVector;
+
+use super::{Layout, Model, Pharmacodynamics, Species};
+
+/// Highest score on the Clinical Opiate Withdrawal Scale.
+pub const COWS_MAX: f64 = 48.0;
+
+/// Receptor-level quantities at one instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReceptorState {
+    /// Total fractional MOR occupancy (0..1).
+    pub occupancy: f64,
+    /// MOR activation A (0..1).
+    pub activation: f64,
+}
+
+/// Everything a user can read from one state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observables {
+    /// Receptor occupancy and activation.
+    pub receptor: ReceptorState,
+    /// Acute desensitization q (fraction of receptors out of play).
+    pub desensitization: f64,
+    /// Tolerance T (fraction of signalling lost).
+    pub tolerance: f64,
+    /// Potency shift of the reference agonist (1 = naive).
+    pub tolerance_fold: f64,
+    /// Dependence X (0..1).
+    pub dependence: f64,
+    /// Unopposed counter-adaptation O.
+    pub unopposed: f64,
+    /// Sensitization G.
+    pub sensitization: f64,
+    /// Withdrawal score on the 0-48 COWS scale.
+    pub withdrawal_score: f64,
+    /// Dopamine, % of baseline.
+    pub dopamine_pct: f64,
+}
+
+/// The equations' constants rearranged for a fast right-hand side: one row per species with its
+/// state indices and rate constants, one entry per receptor ligand. Derived from [`Model::species`]
+/// and [`Model::layout`] when the model is loaded; holds no information of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kinetics {
+    rows: Vec<PkRow>,
+    ligands: Vec<Site>,
+    /// Efficacy tau of the reference agonist.
+    tau_ref: f64,
+    /// y50^n, precomputed.
+    half_drive_pow: f64,
+    /// The Hill coefficient as an integer when it is one (powi is much cheaper than powf).
+    hill_int: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct PkRow {
+    central: usize,
+    /// CL / V (1/h).
+    k_el: f64,
+    /// Metabolite central index and molar fraction.
+    metabolite: Option<(usize, f64)>,
+    /// Peripheral index, Q / V and Q / Vp (1/h).
+    peripheral: Option<(usize, f64, f64)>,
+    /// Effect-site index, ke0 (1/h) and 1000 / V (nM per umol).
+    effect: Option<(usize, f64, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Site {
+    effect: usize,
+    /// 1 / K (1/nM).
+    inv_kd: f64,
+    efficacy: f64,
+}
+
+impl Kinetics {
+    pub(super) fn new(species: &[Species], layout: &Layout, pd: &Pharmacodynamics) -> Kinetics {
+        let mut rows = Vec::with_capacity(species.len());
+        let mut ligands = Vec::new();
+        for (s, sp) in species.iter().enumerate() {
+            let effect = match (&sp.ligand, layout.effect[s]) {
+                (Some(l), Some(e)) => {
+                    ligands.push(Site {
+                        effect: e,
+                        inv_kd: 1.0 / l.kd_nm,
+                        efficacy: l.efficacy,
+                    });
+                    Some((e, l.ke0_per_h, 1000.0 / sp.volume_l))
+                }
+                _ => None,
+            };
+            rows.push(PkRow {
+                central: layout.central[s],
+                k_el: sp.k_el(),
+                metabolite: sp.metabolite.map(|(m, f)| (layout.central[m], f)),
+                peripheral: match (sp.peripheral, layout.peripheral[s]) {
+                    (Some((vp, q)), Some(p)) => Some((p, q / sp.volume_l, q / vp)),
+                    _ => None,
+                },
+                effect,
+            });
+        }
+        let n = pd.score_hill;
+        Kinetics {
+            rows,
+            ligands,
+            tau_ref: species[pd.reference_agonist]
+                .ligand
+                .as_ref()
+                .map_or(0.0, |l| l.efficacy),
+            half_drive_pow: pd.score_half_drive.powf(n),
+            hill_int: (n.fract() == 0.0 && n <= 16.0).then_some(n as i32),
+        }
+    }
+}
+
+impl Model {
+    /// The state of a drug-naive person: no drug, no adaptation, dopamine at baseline.
+    pub fn initial_state(&self) -> DVector<f64> {
+        let mut y = DVector::zeros(self.layout.len);
+        y[self.layout.dopamine] = 100.0;
+        y[self.layout.dopamine_feedback] = 100.0;
+        y
+    }
+
+    /// Plasma concentration of species `s` in micromolar.
+    pub fn plasma_um(&self, y: &DVector<f64>, s: usize) -> f64 {
+        y[self.layout.central[s]] / self.species[s].volume_l
+    }
+
+    /// Plasma concentration of species `s` in ng/mL.
+    pub fn plasma_ng_ml(&self, y: &DVector<f64>, s: usize) -> f64 {
+        self.plasma_um(y, s) * self.species[s].molar_mass
+    }
+
+    /// Occupancy and activation given the functional receptor pool `rho`.
+    pub fn receptor(&self, y: &[f64], rho: f64) -> ReceptorState {
+        let mut sum_x = 0.0;
+        let mut sum_tau_x = 0.0;
+        for site in &self.kinetics.ligands {
+            // Concentrations are non-negative in exact arithmetic; round-off below zero counts as
+            // zero so that occupancy stays a fraction.
+            let x = y[site.effect].max(0.0) * site.inv_kd;
+            sum_x += x;
+            sum_tau_x += site.efficacy * x;
+        }
+        let stimulus = rho * sum_tau_x / (1.0 + sum_x);
+        ReceptorState {
+            occupancy: sum_x / (1.0 + sum_x),
+            activation: stimulus / (1.0 + stimulus),
+        }
+    }
+
+    /// cAMP signalling relative to the drug-free baseline, c = (1 + g X)(1 - A).
+    pub fn camp(&self, x: f64, a: f64) -> f64 {
+        (1.0 + self.pd.superactivation * x) * (1.0 - a)
+    }
+
+    /// The saturating curve h(u) = u^n / (y50^n + u^n) that maps a drive onto 0..1.
+    pub fn intensity(&self, drive: f64) -> f64 {
+        let u = drive.max(0.0);
+        let un = match self.kinetics.hill_int {
+            Some(n) => u.powi(n),
+            None => u.powf(self.pd.score_hill),
+        };
+        un / (self.kinetics.half_drive_pow + un)
+    }
+
+    /// Withdrawal score (0-48) for an expressed drive `y`.
+    pub fn score(&self, drive: f64) -> f64 {
+        COWS_MAX * self.intensity(drive)
+    }
+
+    /// Potency shift of the reference agonist for tolerance `t`.
+    pub fn tolerance_fold(&self, t: f64) -> f64 {
+        let tau = self.kinetics.tau_ref;
+        (1.0 + tau) / (1.0 + (1.0 - t) * tau)
+    }
+
+    /// Reads every observable from a state.
+    pub fn observe(&self, y: &DVector<f64>) -> Observables {
+        let l = &self.layout;
+        let t = y[l.tolerance];
+        let q = y[l.desensitization];
+        let receptor = self.receptor(y.as_slice(), (1.0 - t) * (1.0 - q));
+        let x = y[l.dependence];
+        let g = y[l.sensitization];
+        let unopposed = (self.camp(x, receptor.activation) - 1.0).max(0.0);
+        Observables {
+            receptor,
+            desensitization: q,
+            tolerance: t,
+            tolerance_fold: self.tolerance_fold(t),
+            dependence: x,
+            unopposed,
+            sensitization: g,
+            withdrawal_score: self.score(unopposed * (1.0 + g)),
+            dopamine_pct: y[l.dopamine],
+        }
+    }
+
+    /// The right-hand side dy/dt of the ODE system. Allocates nothing.
+    pub fn rhs(&self, y: &DVector<f64>, dy: &mut DVector<f64>) {
+        let y = y.as_slice();
+        let dy = dy.as_mut_slice();
+        let l = &self.layout;
+        let k = &self.kinetics;
+        dy.fill(0.0);
+        // Absorption depots.
+        for d in &l.depots {
+            let rate = d.ka_per_h * y[d.state];
+            dy[d.state] -= rate;
+            dy[l.central[d.target]] += rate;
+        }
+        // Elimination, metabolism, distribution, brain entry.
+        for r in &k.rows {
+            let a = y[r.central];
+            let elim = r.k_el * a;
+            dy[r.central] -= elim;
+            if let Some((m, f)) = r.metabolite {
+                dy[m] += f * elim;
+            }
+            if let Some((p, q_v, q_vp)) = r.peripheral {
+                let flow = q_v * a - q_vp * y[p];
+                dy[r.central] -= flow;
+                dy[p] += flow;
+            }
+            if let Some((e, ke0, nm_per_umol)) = r.effect {
+                dy[e] = ke0 * (nm_per_umol * a - y[e]);
+            }
+        }
+        // Pharmacodynamics.
+        let pd = &self.pd;
+        let q = y[l.desensitization];
+        let t = y[l.tolerance];
+        let x = y[l.dependence];
+        let g = y[l.sensitization];
+        let a = self.receptor(y, (1.0 - t) * (1.0 - q)).activation;
+        let c = self.camp(x, a);
+        let unopposed = (c - 1.0).max(0.0);
+        let drive = unopposed * (1.0 + g);
+        dy[l.desensitization] = pd.desensitization_rate * a * (pd.desensitization_max - q)
+            - pd.resensitization_rate * q;
+        dy[l.tolerance] =
+            pd.tolerance_gain * a * (pd.tolerance_max - t) - pd.tolerance_recovery * t;
+        dy[l.dependence] = pd.dependence_gain * a * (1.0 - x) - pd.dependence_decay * x;
+        dy[l.sensitization] =
+            pd.sensitization_rate * (pd.sensitization_gain * self.intensity(unopposed) - g);
+        let da = y[l.dopamine];
+        let feedback = y[l.dopamine_feedback];
+        let release = 100.0
+            * (1.0 + pd.dopamine_stimulation * a)
+            * (1.0 - pd.dopamine_inhibition * drive / (pd.dopamine_half_drive + drive))
+            * (100.0 / feedback).powf(pd.dopamine_feedback_strength);
+        dy[l.dopamine] = pd.dopamine_turnover * (release - da);
+        dy[l.dopamine_feedback] = pd.dopamine_feedback_rate * (da - feedback);
+    }
+}

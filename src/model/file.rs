@@ -1,0 +1,194 @@
+//! The model file as written on disk (TOML), before validation.
+//!
+//! These structs mirror the file one to one and reject unknown keys, so that a misspelt key is an
+//! error rather than a silently ignored line. [`super::Model::from_file_model`] turns them into a
+//! checked [`super::Model`].
+
+use serde::{Deserialize, Serialize};
+
+use super::param::Param;
+use crate::regimen::Route;
+
+/// A whole model file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    /// Name and description.
+    pub model: ModelInfo,
+    /// The compounds that circulate in plasma, in the order their states are laid out.
+    pub species: Vec<SpeciesFile>,
+    /// What a user can take: each drug names the compound dosed and its routes.
+    pub drug: Vec<DrugFile>,
+    /// Receptor-level settings shared by all ligands.
+    pub receptor: ReceptorFile,
+    /// Tolerance (loss of functional receptor signalling).
+    pub tolerance: ToleranceFile,
+    /// Physical dependence (the slow counter-adaptation).
+    pub dependence: DependenceFile,
+    /// How unopposed counter-adaptation is expressed as withdrawal.
+    pub withdrawal: WithdrawalFile,
+    /// Nucleus accumbens dopamine.
+    pub dopamine: DopamineFile,
+}
+
+/// Name and description of a model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelInfo {
+    /// Short name.
+    pub name: String,
+    /// What the model is for and what it leaves out.
+    pub description: String,
+}
+
+/// One circulating compound.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpeciesFile {
+    /// Identifier used in output columns (`<name>_ng_ml`) and cross-references.
+    pub name: String,
+    /// Human-readable name for charts.
+    pub label: String,
+    /// Molar mass (g/mol), to convert between ng/mL and molar units.
+    pub molar_mass: Param,
+    /// Central volume of distribution.
+    pub volume: Param,
+    /// Total clearance from the central compartment.
+    pub clearance: Param,
+    /// Optional peripheral compartment.
+    pub peripheral: Option<PeripheralFile>,
+    /// Optional metabolite that a fraction of the clearance forms.
+    pub metabolite: Option<MetaboliteFile>,
+    /// Optional brain effect site and MOR binding; absent for compounds that do not bind.
+    pub brain: Option<BrainFile>,
+}
+
+/// A peripheral (tissue) compartment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeripheralFile {
+    /// Peripheral volume.
+    pub volume: Param,
+    /// Intercompartmental clearance.
+    pub intercompartmental_clearance: Param,
+}
+
+/// Formation of a metabolite.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaboliteFile {
+    /// Name of the species formed.
+    pub species: String,
+    /// Molar fraction of the clearance that forms it.
+    pub fraction: Param,
+}
+
+/// Brain entry and mu-opioid receptor binding of a ligand.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrainFile {
+    /// Plasma to effect-site equilibration half-life (ln 2 / ke0).
+    pub equilibration_half_life: Param,
+    /// Equilibrium dissociation constant at the effect site, in plasma-equivalent concentration.
+    pub dissociation_constant: Param,
+    /// Operational-model efficacy (tau) with the full, naive receptor pool; 0 for an antagonist.
+    pub efficacy: Param,
+}
+
+/// A drug that can be dosed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrugFile {
+    /// Name typed in a regimen (`10mg heroin iv`).
+    pub name: String,
+    /// Species whose molar mass converts the dose in mg to micromoles.
+    pub compound: String,
+    /// The routes this drug can be taken by.
+    pub route: Vec<RouteFile>,
+}
+
+/// How one route delivers a drug.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteFile {
+    /// The route.
+    pub route: Route,
+    /// Species the absorbed dose arrives as (oral heroin arrives as morphine).
+    pub enters: String,
+    /// Molar fraction of the dose that reaches the circulation as `enters`.
+    pub bioavailability: Param,
+    /// First-order absorption half-life; absent for a bolus straight into plasma.
+    pub absorption_half_life: Option<Param>,
+    /// Delay before absorption starts; absent for none.
+    pub lag: Option<Param>,
+}
+
+/// Receptor-level settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceptorFile {
+    /// Species whose EC50 shift defines `tolerance_fold`.
+    pub reference_agonist: String,
+    /// Largest fraction of receptors that acute (minutes) desensitization can take out of play.
+    pub max_desensitization: Param,
+    /// ln 2 / onset rate constant of acute desensitization at full activation.
+    pub desensitization_half_life: Param,
+    /// Half-life of recovery from acute desensitization.
+    pub resensitization_half_life: Param,
+}
+
+/// Tolerance parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToleranceFile {
+    /// Largest fraction of functional receptor signalling that can be lost.
+    pub max_signalling_loss: Param,
+    /// ln 2 / gain rate constant at full activation.
+    pub gain_half_life: Param,
+    /// Half-life of recovery in abstinence.
+    pub recovery_half_life: Param,
+}
+
+/// Dependence (counter-adaptation) parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DependenceFile {
+    /// ln 2 / gain rate constant at full activation.
+    pub gain_half_life: Param,
+    /// Half-life of decay in abstinence.
+    pub decay_half_life: Param,
+    /// Fractional rise of adenylyl-cyclase output at full counter-adaptation.
+    pub max_cyclase_superactivation: Param,
+}
+
+/// Withdrawal expression parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawalFile {
+    /// Plateau of stress-system sensitization per unit of unopposed drive.
+    pub sensitization_gain: Param,
+    /// Half-life with which sensitization follows the unopposed drive.
+    pub sensitization_half_life: Param,
+    /// Expressed drive that gives half the maximal score (24 of 48).
+    pub half_max_drive: Param,
+    /// Hill coefficient of the score curve.
+    pub hill: Param,
+}
+
+/// Dopamine parameters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DopamineFile {
+    /// Turnover half-life of extracellular dopamine (ln 2 / kout).
+    pub turnover_half_life: Param,
+    /// Fractional rise of the release rate at full MOR activation.
+    pub max_stimulation: Param,
+    /// Largest fractional fall of release in withdrawal.
+    pub max_withdrawal_inhibition: Param,
+    /// Expressed withdrawal drive that gives half of that fall.
+    pub half_inhibition_drive: Param,
+    /// Half-life with which autoreceptor feedback follows extracellular dopamine.
+    pub feedback_half_life: Param,
+    /// Exponent of the feedback: release is scaled by (baseline / feedback)^strength.
+    pub feedback_strength: Param,
+}

@@ -1,0 +1,682 @@
+//! The teaching model: its parameters, loaded from a model file and validated.
+//!
+//! A model is a list of circulating *species* (heroin, 6-MAM, morphine, ...), the *drugs* a user can
+//! take (each dose arrives as one species by one route), and the pharmacodynamic chain
+//! MOR -> dopamine, tolerance, dependence and withdrawal. The equations live in [`dynamics`]; this
+//! module turns a [`file::ModelFile`] into a checked [`Model`] whose numbers are all in internal
+//! units: hours, litres, micromoles (amounts), nanomolar (effect-site concentrations).
+//!
+//! Loading is *parse, then validate*: serde rejects unknown keys and wrong types (with line and
+//! column), then [`Model::from_file_model`] checks every number (finite, sign, unit) and every
+//! cross-reference (metabolites, routes, the reference agonist), naming the field in each error.
+
+pub mod dynamics;
+pub mod file;
+pub mod param;
+
+use std::collections::HashSet;
+use std::f64::consts::LN_2;
+use std::path::Path;
+
+use crate::regimen::Route;
+use file::ModelFile;
+use param::{Bound, Quantity};
+
+/// The default model, embedded so that the binary runs from any directory.
+pub const DEFAULT_MODEL_TOML: &str = include_str!("../../models/heroin.toml");
+
+/// What can go wrong when loading a model.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    /// The file could not be read.
+    #[error("cannot read model file {path}: {reason}")]
+    Io {
+        /// The path given.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The TOML is malformed, has an unknown key or a value of the wrong type.
+    #[error("{origin}:{line}:{column}: {message}")]
+    Syntax {
+        /// File name or `<embedded>`.
+        origin: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A unit is not one of those accepted for the field.
+    #[error("{field}: unit \"{unit}\" is not accepted here; use one of {accepted}")]
+    Unit {
+        /// Dotted path of the field.
+        field: String,
+        /// The unit written.
+        unit: String,
+        /// The accepted units.
+        accepted: String,
+    },
+    /// A value is out of range or not finite.
+    #[error("{field}: value {value} is not allowed; expected {expected}")]
+    Value {
+        /// Dotted path of the field.
+        field: String,
+        /// The value written.
+        value: f64,
+        /// What is accepted.
+        expected: String,
+    },
+    /// A name refers to something that does not exist, or is defined twice.
+    #[error("{field}: {problem}")]
+    Reference {
+        /// Dotted path of the field.
+        field: String,
+        /// What is wrong and what exists.
+        problem: String,
+    },
+}
+
+/// Brain effect site and receptor binding of one species.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ligand {
+    /// Effect-site equilibration rate constant ke0 (1/h).
+    pub ke0_per_h: f64,
+    /// Dissociation constant, plasma-equivalent (nM).
+    pub kd_nm: f64,
+    /// Operational efficacy tau with the naive receptor pool (dimensionless).
+    pub efficacy: f64,
+}
+
+/// One circulating compound, in internal units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Species {
+    /// Identifier (`heroin`, `mam6`, `morphine`).
+    pub name: String,
+    /// Label for charts.
+    pub label: String,
+    /// Molar mass (g/mol).
+    pub molar_mass: f64,
+    /// Central volume (L).
+    pub volume_l: f64,
+    /// Clearance (L/h).
+    pub clearance_l_per_h: f64,
+    /// Peripheral volume (L) and intercompartmental clearance (L/h).
+    pub peripheral: Option<(f64, f64)>,
+    /// Index of the metabolite species and the molar fraction of clearance that forms it.
+    pub metabolite: Option<(usize, f64)>,
+    /// Brain entry and MOR binding.
+    pub ligand: Option<Ligand>,
+}
+
+impl Species {
+    /// Elimination rate constant CL/V (1/h).
+    pub fn k_el(&self) -> f64 {
+        self.clearance_l_per_h / self.volume_l
+    }
+}
+
+/// How one route delivers one drug.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteInput {
+    /// The route.
+    pub route: Route,
+    /// Species index the dose arrives as.
+    pub enters: usize,
+    /// Molar bioavailability (0..1).
+    pub bioavailability: f64,
+    /// Absorption rate constant (1/h); `None` for a bolus into plasma.
+    pub ka_per_h: Option<f64>,
+    /// Absorption lag (h).
+    pub lag_h: f64,
+}
+
+/// A drug that can be dosed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drug {
+    /// Name typed in a regimen.
+    pub name: String,
+    /// Molar mass of the dosed compound (g/mol).
+    pub molar_mass: f64,
+    /// Routes, each at most once.
+    pub routes: Vec<RouteInput>,
+}
+
+impl Drug {
+    /// The route definition, if this drug can be taken that way.
+    pub fn route(&self, route: Route) -> Option<&RouteInput> {
+        self.routes.iter().find(|r| r.route == route)
+    }
+}
+
+/// Pharmacodynamic constants in internal units (rates in 1/h).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pharmacodynamics {
+    /// Index of the species whose EC50 shift is `tolerance_fold`.
+    pub reference_agonist: usize,
+    /// q_max: largest fraction of receptors acutely desensitized.
+    pub desensitization_max: f64,
+    /// k_q: acute desensitization rate at full activation (1/h).
+    pub desensitization_rate: f64,
+    /// r_q: resensitization rate (1/h).
+    pub resensitization_rate: f64,
+    /// T_max: largest fraction of receptor signalling lost.
+    pub tolerance_max: f64,
+    /// k_T: tolerance gain rate at full activation (1/h).
+    pub tolerance_gain: f64,
+    /// r_T: tolerance recovery rate (1/h).
+    pub tolerance_recovery: f64,
+    /// k_X: dependence gain rate at full activation (1/h).
+    pub dependence_gain: f64,
+    /// r_X: dependence decay rate (1/h).
+    pub dependence_decay: f64,
+    /// g: fractional cyclase superactivation at X = 1.
+    pub superactivation: f64,
+    /// s_G: sensitization plateau per unit unopposed drive.
+    pub sensitization_gain: f64,
+    /// r_G: rate with which sensitization follows its target (1/h).
+    pub sensitization_rate: f64,
+    /// y50: expressed drive at half-maximal score.
+    pub score_half_drive: f64,
+    /// n: Hill coefficient of the score.
+    pub score_hill: f64,
+    /// k_D: dopamine turnover rate (1/h).
+    pub dopamine_turnover: f64,
+    /// E_D: fractional release stimulation at full activation.
+    pub dopamine_stimulation: f64,
+    /// I_D: largest fractional release inhibition in withdrawal.
+    pub dopamine_inhibition: f64,
+    /// y_D50: expressed drive at half of I_D.
+    pub dopamine_half_drive: f64,
+    /// k_F: rate with which autoreceptor feedback follows dopamine (1/h).
+    pub dopamine_feedback_rate: f64,
+    /// gamma: strength of the feedback.
+    pub dopamine_feedback_strength: f64,
+}
+
+/// Where each quantity sits in the state vector.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout {
+    /// Central amount (umol) of each species.
+    pub central: Vec<usize>,
+    /// Peripheral amount (umol) of each species that has a peripheral compartment.
+    pub peripheral: Vec<Option<usize>>,
+    /// Effect-site concentration (nM, plasma-equivalent) of each ligand species.
+    pub effect: Vec<Option<usize>>,
+    /// Absorption depot (umol) for each (drug, route) with first-order absorption.
+    pub depots: Vec<Depot>,
+    /// Acute desensitization q (fraction of receptors out of play for minutes).
+    pub desensitization: usize,
+    /// Tolerance T (fraction of signalling lost).
+    pub tolerance: usize,
+    /// Dependence X (fraction of maximal counter-adaptation).
+    pub dependence: usize,
+    /// Stress-system sensitization G.
+    pub sensitization: usize,
+    /// Dopamine (% of baseline).
+    pub dopamine: usize,
+    /// Autoreceptor feedback (% of baseline dopamine it has adapted to).
+    pub dopamine_feedback: usize,
+    /// Length of the state vector.
+    pub len: usize,
+}
+
+/// An absorption depot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Depot {
+    /// Index of the depot amount in the state vector.
+    pub state: usize,
+    /// Drug index.
+    pub drug: usize,
+    /// Route.
+    pub route: Route,
+    /// Species index it feeds.
+    pub target: usize,
+    /// Absorption rate constant (1/h).
+    pub ka_per_h: f64,
+}
+
+/// A validated model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// Short name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Circulating compounds.
+    pub species: Vec<Species>,
+    /// Drugs that can be dosed.
+    pub drugs: Vec<Drug>,
+    /// Pharmacodynamic constants.
+    pub pd: Pharmacodynamics,
+    /// State-vector layout.
+    pub layout: Layout,
+    /// Rate constants arranged for the right-hand side (derived from the fields above).
+    pub kinetics: dynamics::Kinetics,
+}
+
+impl Model {
+    /// The embedded default heroin model.
+    pub fn default_heroin() -> Result<Model, ModelError> {
+        Model::from_toml_str(DEFAULT_MODEL_TOML, "models/heroin.toml (embedded)")
+    }
+
+    /// Loads and validates a model file.
+    pub fn from_path(path: &Path) -> Result<Model, ModelError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ModelError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Model::from_toml_str(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates model text; `origin` names the file in error messages.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Model, ModelError> {
+        let file: ModelFile = toml::from_str(text).map_err(|e| {
+            let (line, column) = line_column(text, e.span().map_or(0, |s| s.start));
+            ModelError::Syntax {
+                origin: origin.to_string(),
+                line,
+                column,
+                message: e.message().trim().replace('\n', " "),
+            }
+        })?;
+        Model::from_file_model(&file)
+    }
+
+    /// Validates a parsed model file.
+    pub fn from_file_model(file: &ModelFile) -> Result<Model, ModelError> {
+        let mut names = HashSet::new();
+        for (i, s) in file.species.iter().enumerate() {
+            if !names.insert(s.name.as_str()) {
+                return Err(ModelError::Reference {
+                    field: format!("species[{i}].name"),
+                    problem: format!("species \"{}\" is defined twice", s.name),
+                });
+            }
+        }
+        if file.species.is_empty() {
+            return Err(ModelError::Reference {
+                field: "species".into(),
+                problem: "a model needs at least one species".into(),
+            });
+        }
+        let species_names: Vec<&str> = file.species.iter().map(|s| s.name.as_str()).collect();
+        let find = |field: String, name: &str| -> Result<usize, ModelError> {
+            species_names
+                .iter()
+                .position(|n| *n == name)
+                .ok_or_else(|| ModelError::Reference {
+                    field,
+                    problem: format!(
+                        "no species named \"{name}\"; the model defines {}",
+                        species_names.join(", ")
+                    ),
+                })
+        };
+
+        let mut species = Vec::with_capacity(file.species.len());
+        for s in &file.species {
+            let f = |k: &str| format!("species.{}.{k}", s.name);
+            let peripheral = match &s.peripheral {
+                Some(p) => Some((
+                    p.volume
+                        .to(&f("peripheral.volume"), Quantity::Volume, Bound::Positive)?,
+                    p.intercompartmental_clearance.to(
+                        &f("peripheral.intercompartmental_clearance"),
+                        Quantity::Clearance,
+                        Bound::Positive,
+                    )?,
+                )),
+                None => None,
+            };
+            let metabolite = match &s.metabolite {
+                Some(m) => {
+                    let idx = find(f("metabolite.species"), &m.species)?;
+                    if species_names[idx] == s.name {
+                        return Err(ModelError::Reference {
+                            field: f("metabolite.species"),
+                            problem: "a species cannot be its own metabolite".into(),
+                        });
+                    }
+                    let frac = m.fraction.to(
+                        &f("metabolite.fraction"),
+                        Quantity::Dimensionless,
+                        Bound::Fraction,
+                    )?;
+                    Some((idx, frac))
+                }
+                None => None,
+            };
+            let ligand = match &s.brain {
+                Some(b) => Some(Ligand {
+                    ke0_per_h: LN_2
+                        / b.equilibration_half_life.to(
+                            &f("brain.equilibration_half_life"),
+                            Quantity::Time,
+                            Bound::Positive,
+                        )?,
+                    kd_nm: b.dissociation_constant.to(
+                        &f("brain.dissociation_constant"),
+                        Quantity::Concentration,
+                        Bound::Positive,
+                    )?,
+                    efficacy: b.efficacy.to(
+                        &f("brain.efficacy"),
+                        Quantity::Dimensionless,
+                        Bound::NonNegative,
+                    )?,
+                }),
+                None => None,
+            };
+            species.push(Species {
+                name: s.name.clone(),
+                label: s.label.clone(),
+                molar_mass: s.molar_mass.to(
+                    &f("molar_mass"),
+                    Quantity::MolarMass,
+                    Bound::Positive,
+                )?,
+                volume_l: s
+                    .volume
+                    .to(&f("volume"), Quantity::Volume, Bound::Positive)?,
+                clearance_l_per_h: s.clearance.to(
+                    &f("clearance"),
+                    Quantity::Clearance,
+                    Bound::Positive,
+                )?,
+                peripheral,
+                metabolite,
+                ligand,
+            });
+        }
+        check_metabolite_chain(&species)?;
+
+        let mut drugs = Vec::with_capacity(file.drug.len());
+        let mut drug_names = HashSet::new();
+        for (i, d) in file.drug.iter().enumerate() {
+            if !drug_names.insert(d.name.as_str()) {
+                return Err(ModelError::Reference {
+                    field: format!("drug[{i}].name"),
+                    problem: format!("drug \"{}\" is defined twice", d.name),
+                });
+            }
+            let compound = find(format!("drug.{}.compound", d.name), &d.compound)?;
+            let mut routes: Vec<RouteInput> = Vec::new();
+            for r in &d.route {
+                let f = |k: &str| format!("drug.{}.route.{}.{k}", d.name, r.route);
+                if routes.iter().any(|x| x.route == r.route) {
+                    return Err(ModelError::Reference {
+                        field: f("route"),
+                        problem: format!("route {} is defined twice for {}", r.route, d.name),
+                    });
+                }
+                let ka_per_h = match &r.absorption_half_life {
+                    Some(p) => Some(
+                        LN_2 / p.to(&f("absorption_half_life"), Quantity::Time, Bound::Positive)?,
+                    ),
+                    None => None,
+                };
+                let lag_h = match &r.lag {
+                    Some(p) => p.to(&f("lag"), Quantity::Time, Bound::NonNegative)?,
+                    None => 0.0,
+                };
+                routes.push(RouteInput {
+                    route: r.route,
+                    enters: find(f("enters"), &r.enters)?,
+                    bioavailability: r.bioavailability.to(
+                        &f("bioavailability"),
+                        Quantity::Dimensionless,
+                        Bound::Fraction,
+                    )?,
+                    ka_per_h,
+                    lag_h,
+                });
+            }
+            if routes.is_empty() {
+                return Err(ModelError::Reference {
+                    field: format!("drug.{}.route", d.name),
+                    problem: "a drug needs at least one route".into(),
+                });
+            }
+            drugs.push(Drug {
+                name: d.name.clone(),
+                molar_mass: species[compound].molar_mass,
+                routes,
+            });
+        }
+        if drugs.is_empty() {
+            return Err(ModelError::Reference {
+                field: "drug".into(),
+                problem: "a model needs at least one drug".into(),
+            });
+        }
+
+        let reference_agonist = find(
+            "receptor.reference_agonist".into(),
+            &file.receptor.reference_agonist,
+        )?;
+        match &species[reference_agonist].ligand {
+            Some(l) if l.efficacy > 0.0 => {}
+            _ => {
+                return Err(ModelError::Reference {
+                    field: "receptor.reference_agonist".into(),
+                    problem: format!(
+                        "\"{}\" must have a [species.brain] table with efficacy > 0 to serve as the reference agonist",
+                        species[reference_agonist].name
+                    ),
+                })
+            }
+        }
+
+        let t = &file.tolerance;
+        let x = &file.dependence;
+        let w = &file.withdrawal;
+        let da = &file.dopamine;
+        let rate = |p: &param::Param, field: &str| -> Result<f64, ModelError> {
+            Ok(LN_2 / p.to(field, Quantity::Time, Bound::Positive)?)
+        };
+        let tolerance_max = t.max_signalling_loss.to(
+            "tolerance.max_signalling_loss",
+            Quantity::Dimensionless,
+            Bound::Fraction,
+        )?;
+        if tolerance_max >= 1.0 {
+            return Err(ModelError::Value {
+                field: "tolerance.max_signalling_loss".into(),
+                value: tolerance_max,
+                expected: "a fraction below 1 (some signalling always remains)".into(),
+            });
+        }
+        let rc = &file.receptor;
+        let desensitization_max = rc.max_desensitization.to(
+            "receptor.max_desensitization",
+            Quantity::Dimensionless,
+            Bound::Fraction,
+        )?;
+        if desensitization_max >= 1.0 {
+            return Err(ModelError::Value {
+                field: "receptor.max_desensitization".into(),
+                value: desensitization_max,
+                expected: "a fraction below 1 (some receptors always remain)".into(),
+            });
+        }
+        let pd = Pharmacodynamics {
+            reference_agonist,
+            desensitization_max,
+            desensitization_rate: rate(
+                &rc.desensitization_half_life,
+                "receptor.desensitization_half_life",
+            )?,
+            resensitization_rate: rate(
+                &rc.resensitization_half_life,
+                "receptor.resensitization_half_life",
+            )?,
+            tolerance_max,
+            tolerance_gain: rate(&t.gain_half_life, "tolerance.gain_half_life")?,
+            tolerance_recovery: rate(&t.recovery_half_life, "tolerance.recovery_half_life")?,
+            dependence_gain: rate(&x.gain_half_life, "dependence.gain_half_life")?,
+            dependence_decay: rate(&x.decay_half_life, "dependence.decay_half_life")?,
+            superactivation: x.max_cyclase_superactivation.to(
+                "dependence.max_cyclase_superactivation",
+                Quantity::Dimensionless,
+                Bound::Positive,
+            )?,
+            sensitization_gain: w.sensitization_gain.to(
+                "withdrawal.sensitization_gain",
+                Quantity::Dimensionless,
+                Bound::NonNegative,
+            )?,
+            sensitization_rate: rate(
+                &w.sensitization_half_life,
+                "withdrawal.sensitization_half_life",
+            )?,
+            score_half_drive: w.half_max_drive.to(
+                "withdrawal.half_max_drive",
+                Quantity::Dimensionless,
+                Bound::Positive,
+            )?,
+            score_hill: w
+                .hill
+                .to("withdrawal.hill", Quantity::Dimensionless, Bound::Positive)?,
+            dopamine_turnover: rate(&da.turnover_half_life, "dopamine.turnover_half_life")?,
+            dopamine_stimulation: da.max_stimulation.to(
+                "dopamine.max_stimulation",
+                Quantity::Dimensionless,
+                Bound::NonNegative,
+            )?,
+            dopamine_inhibition: da.max_withdrawal_inhibition.to(
+                "dopamine.max_withdrawal_inhibition",
+                Quantity::Dimensionless,
+                Bound::Fraction,
+            )?,
+            dopamine_half_drive: da.half_inhibition_drive.to(
+                "dopamine.half_inhibition_drive",
+                Quantity::Dimensionless,
+                Bound::Positive,
+            )?,
+            dopamine_feedback_rate: rate(&da.feedback_half_life, "dopamine.feedback_half_life")?,
+            dopamine_feedback_strength: da.feedback_strength.to(
+                "dopamine.feedback_strength",
+                Quantity::Dimensionless,
+                Bound::NonNegative,
+            )?,
+        };
+
+        let layout = Layout::new(&species, &drugs);
+        let kinetics = dynamics::Kinetics::new(&species, &layout, &pd);
+        Ok(Model {
+            kinetics,
+            name: file.model.name.clone(),
+            description: file.model.description.clone(),
+            species,
+            drugs,
+            pd,
+            layout,
+        })
+    }
+
+    /// Index of a species by name.
+    pub fn species_index(&self, name: &str) -> Option<usize> {
+        self.species.iter().position(|s| s.name == name)
+    }
+
+    /// Index of a drug by name.
+    pub fn drug_index(&self, name: &str) -> Option<usize> {
+        self.drugs.iter().position(|d| d.name == name)
+    }
+
+    /// Names of the drugs, for error messages.
+    pub fn drug_names(&self) -> Vec<&str> {
+        self.drugs.iter().map(|d| d.name.as_str()).collect()
+    }
+}
+
+impl Layout {
+    fn new(species: &[Species], drugs: &[Drug]) -> Layout {
+        let mut next = 0;
+        let mut take = || {
+            next += 1;
+            next - 1
+        };
+        let central = species.iter().map(|_| take()).collect();
+        let peripheral = species
+            .iter()
+            .map(|s| s.peripheral.map(|_| take()))
+            .collect();
+        let effect = species
+            .iter()
+            .map(|s| s.ligand.as_ref().map(|_| take()))
+            .collect();
+        let mut depots = Vec::new();
+        for (d, drug) in drugs.iter().enumerate() {
+            for r in &drug.routes {
+                if let Some(ka) = r.ka_per_h {
+                    depots.push(Depot {
+                        state: take(),
+                        drug: d,
+                        route: r.route,
+                        target: r.enters,
+                        ka_per_h: ka,
+                    });
+                }
+            }
+        }
+        let desensitization = take();
+        let tolerance = take();
+        let dependence = take();
+        let sensitization = take();
+        let dopamine = take();
+        let dopamine_feedback = take();
+        let len = take();
+        Layout {
+            central,
+            peripheral,
+            effect,
+            depots,
+            desensitization,
+            tolerance,
+            dependence,
+            sensitization,
+            dopamine,
+            dopamine_feedback,
+            len,
+        }
+    }
+
+    /// Index of the depot for a drug and route, if that route is absorbed.
+    pub fn depot_for(&self, drug: usize, route: Route) -> Option<usize> {
+        self.depots
+            .iter()
+            .position(|d| d.drug == drug && d.route == route)
+    }
+}
+
+/// Metabolism must not loop (heroin -> 6-MAM -> heroin would create mass).
+fn check_metabolite_chain(species: &[Species]) -> Result<(), ModelError> {
+    for (start, s) in species.iter().enumerate() {
+        let mut seen = vec![start];
+        let mut next = s.metabolite.map(|m| m.0);
+        while let Some(i) = next {
+            if seen.contains(&i) {
+                return Err(ModelError::Reference {
+                    field: format!("species.{}.metabolite", s.name),
+                    problem: "the metabolite chain loops back on itself".into(),
+                });
+            }
+            seen.push(i);
+            next = species[i].metabolite.map(|m| m.0);
+        }
+    }
+    Ok(())
+}
+
+/// 1-based line and column of a byte offset.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}

@@ -1,0 +1,272 @@
+//! Dose regimens: the text a student types to say who takes what, when.
+//!
+//! A regimen is read once, checked against the limits below, and expanded
+//! into a list of dose events sorted by time, which the simulation applies
+//! one by one.
+//!
+//! # Grammar
+//!
+//! Case does not matter, and spaces are optional between a number and its
+//! unit (`10mg` or `10 mg`) and after `q` or `x` (`q8h`, `q 8h`, `x14d`).
+//!
+//! ```text
+//! regimen   := phase ( "then" phase )*
+//! phase     := "wait" duration                  -- abstinence: time passes, no doses
+//!            | dose [ "q" duration "x" repeat ] -- one dose, or a repeat
+//!            | "taper" amount [ drug ] route "q" duration "over" duration "to" amount
+//! dose      := amount [ drug ] route
+//! repeat    := duration | count [ "dose" | "doses" ]
+//! amount    := number mass_unit
+//! duration  := number time_unit
+//! drug      := letter ( letter | digit | "-" | "_" )*   -- not a route or keyword; default heroin
+//! route     := "iv" | "smoked" | "intranasal" | "oral"
+//! mass_unit := "mg" | "ug" | "µg" | "mcg"            -- ug, µg and mcg are micrograms
+//! time_unit := "min" | "h" | "d" | "w"               -- also mins, minute(s), hr, hrs,
+//!                                                    -- hour(s), day(s), wk, wks, week(s)
+//! count     := a whole number of doses, at least 1
+//! number    := digits [ "." digits ] | "." digits    -- 10, 2.5, .5; no sign, no exponent
+//! ```
+//!
+//! The unit `m` is rejected as ambiguous (minutes or months?): write `min`.
+//! The keywords `then`, `wait`, `q`, `x`, `taper`, `over` and `to` cannot be
+//! drug names, and `q`, `x` or `wait` directly followed by a number is always
+//! read as the keyword (`q8h` is `q 8h`).
+//!
+//! # Meaning
+//!
+//! Times are in hours from 0. Phases run one after another, each starting
+//! where the one before ended.
+//!
+//! | Phase                          | Doses                                   | Phase lasts |
+//! |--------------------------------|-----------------------------------------|-------------|
+//! | `10mg iv`                      | one dose of 10 mg heroin iv at the start | 0 h        |
+//! | `10mg iv q8h x 14d`            | at 0, 8, ..., 328 h: every `k * 8 h < 14 d`, 42 doses | 14 d = 336 h |
+//! | `10mg iv q8h x 42`             | 42 doses, at 0, 8, ..., 328 h           | 42 × 8 h = 336 h |
+//! | `wait 21d`                     | none                                    | 21 d = 504 h |
+//! | `taper 100mg iv q8h over 14d to 10mg` | every `k * 8 h < 14 d` (42 doses), the amount falling in a straight line from 100 mg (first dose) to 10 mg (last dose) | 14 d |
+//!
+//! A repeat shorter than its interval (`q8h x 4h`) gives one dose and lasts
+//! the 4 h written. A single dose takes no time, so `10mg iv then 10mg iv`
+//! is two doses at the same moment; put a `wait` between them to space them.
+//! A `taper` may also rise (`to` larger than the first amount), as in a
+//! titration.
+//!
+//! Examples:
+//!
+//! - `10mg iv q8h x 14d then wait 21d then 10mg iv`: 42 doses, three weeks
+//!   of abstinence, then one dose at 35 d = 840 h (a relapse after lost
+//!   tolerance).
+//! - `20mg smoked q6h x 7d then 10mg smoked q8h x 3d`: 28 doses from 0 h,
+//!   then 9 doses from 168 h.
+//! - `10 mg morphine oral`, `500ug fentanyl iv`: another drug than heroin.
+//!
+//! [`Regimen::describe`] writes a regimen back in a normalised form, e.g.
+//! `10 mg heroin iv q8h x 14d`, with micrograms as `mcg`.
+//!
+//! # Limits
+//!
+//! A dose is more than 0 and at most [`MAX_DOSE_MG`]; an interval is at
+//! least [`MIN_INTERVAL_MIN`]; a wait, a count and a repeat's duration are
+//! more than zero; a regimen lasts at most [`MAX_SPAN_DAYS`] and has at most
+//! [`MAX_DOSES`] doses.
+//!
+//! # Errors
+//!
+//! Every [`RegimenError`] is one line naming the column (1-based, counted in
+//! characters), the offending text, what is wrong and what is accepted:
+//!
+//! ```text
+//! at column 9 ("q8"): the number needs a time unit: min, h, d or w (also hr, hours, days, weeks); e.g. q8h, q30min or x 14d
+//! at column 13 ("ivv"): unknown route 'ivv'; expected one of iv, smoked, intranasal, oral (did you mean iv?)
+//! at column 5 (end of input): a dose needs a route after "10mg": one of iv, smoked, intranasal, oral (e.g. 10mg heroin iv)
+//! ```
+//!
+//! The messages do not repeat the input; a caller adds it as context, e.g.
+//! `cannot read regimen "10mg iv q8 x 14d": at column 9 ("q8"): ...`.
+//!
+//! ```
+//! use opioid_sim::regimen::Regimen;
+//!
+//! let regimen: Regimen = "10mg iv q8h x 14d then wait 21d then 10mg iv".parse()?;
+//! assert_eq!(regimen.doses().len(), 43);
+//! assert_eq!(regimen.last_dose_h(), Some(840.0));
+//! assert_eq!(regimen.describe(), "10 mg heroin iv q8h x 14d then wait 21d then 10 mg heroin iv");
+//! # Ok::<(), opioid_sim::regimen::RegimenError>(())
+//! ```
+
+mod error;
+mod lex;
+mod parse;
+mod phase;
+mod route;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+pub use error::{RegimenError, UnitKind};
+pub use phase::{Amount, Duration, MassUnit, Phase, Repeat, Schedule, TimeUnit};
+pub use route::{Route, UnknownRouteName};
+
+/// Time in hours since the start of the regimen.
+pub type Hours = f64;
+
+/// The largest single dose, in mg. The largest doses given in
+/// heroin-assisted treatment are about 700 mg of diamorphine a session, so
+/// anything above 1000 mg is almost certainly a typo (e.g. µg meant as mg).
+pub const MAX_DOSE_MG: f64 = 1000.0;
+
+/// The shortest interval between repeated doses, in minutes. Doses closer
+/// together than a minute are one dose as far as the model can tell.
+pub const MIN_INTERVAL_MIN: f64 = 1.0;
+
+/// The longest regimen, in days. A year is ample to watch tolerance build and
+/// fade, and keeps a simulation fast.
+pub const MAX_SPAN_DAYS: f64 = 365.0;
+
+/// The most dose events in one regimen, to keep a simulation fast (the solver
+/// stops at every dose). 10 000 doses is a dose every 53 min for a year.
+pub const MAX_DOSES: usize = 10_000;
+
+/// The drug when a dose names none.
+pub const DEFAULT_DRUG: &str = "heroin";
+
+/// Reads a single duration such as `240h`, `10 d` or `30min` (the
+/// `duration` of the grammar) and returns it in hours. Zero is accepted;
+/// callers check their own limits.
+///
+/// ```
+/// assert_eq!(opioid_sim::regimen::parse_duration_h("2 weeks"), Ok(336.0));
+/// ```
+pub fn parse_duration_h(text: &str) -> Result<Hours, RegimenError> {
+    parse::parse_duration(text).map(Duration::hours)
+}
+
+/// One dose event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dose {
+    /// When the dose is taken, in hours from the start.
+    pub time_h: Hours,
+    /// How much, in mg.
+    pub amount_mg: f64,
+    /// Which drug, lower-case (e.g. `heroin`, `morphine`).
+    pub drug: String,
+    /// How it is taken.
+    pub route: Route,
+}
+
+/// A parsed regimen: its phases, and their dose events sorted by time.
+///
+/// Read with [`Regimen::parse`] or [`str::parse`]; serialized as its text
+/// (so a config file can hold `regimen = "10mg iv q8h x 14d"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Regimen {
+    phases: Vec<Phase>,
+    doses: Vec<Dose>,
+    span_h: Hours,
+}
+
+impl Regimen {
+    /// Reads and checks a regimen. See the [module docs](self) for the
+    /// grammar, the meaning and the limits.
+    pub fn parse(text: &str) -> Result<Regimen, RegimenError> {
+        let parsed = parse::parse(text)?;
+        let max_span_h = MAX_SPAN_DAYS * 24.0;
+        let mut doses = Vec::new();
+        let mut span_h = 0.0;
+        let mut count = 0usize;
+        for phase in &parsed {
+            let (phase_count, phase_span_h) = phase.phase.count_and_span();
+            let end_h = span_h + phase_span_h;
+            // The allowance lets `x 365d` through despite rounding in sums.
+            if end_h > max_span_h * (1.0 + 1e-12) {
+                return Err(RegimenError::too_long(
+                    phase.column,
+                    &phase.text,
+                    end_h / 24.0,
+                ));
+            }
+            count = count.saturating_add(phase_count);
+            if count > MAX_DOSES {
+                return Err(RegimenError::too_many_doses(
+                    phase.column,
+                    &phase.text,
+                    count,
+                ));
+            }
+            phase.phase.push_doses(span_h, &mut doses);
+            span_h = end_h;
+        }
+        let phases = parsed.into_iter().map(|parsed| parsed.phase).collect();
+        Ok(Regimen {
+            phases,
+            doses,
+            span_h,
+        })
+    }
+
+    /// The dose events, sorted by time.
+    pub fn doses(&self) -> &[Dose] {
+        &self.doses
+    }
+
+    /// The phases, in order.
+    pub fn phases(&self) -> &[Phase] {
+        &self.phases
+    }
+
+    /// The end of the last phase, in hours: at least the last dose time, and
+    /// later if the regimen ends with a repeat's last interval or a `wait`.
+    pub fn span_h(&self) -> Hours {
+        self.span_h
+    }
+
+    /// The time of the last dose, in hours, or `None` for a regimen of waits.
+    pub fn last_dose_h(&self) -> Option<Hours> {
+        self.doses.last().map(|dose| dose.time_h)
+    }
+
+    /// The normalised text, e.g. `10 mg heroin iv q8h x 14d` (for chart
+    /// titles). It reads back as the same regimen.
+    pub fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Regimen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, phase) in self.phases.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" then ")?;
+            }
+            write!(f, "{phase}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for Regimen {
+    type Err = RegimenError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Regimen::parse(text)
+    }
+}
+
+impl TryFrom<String> for Regimen {
+    type Error = RegimenError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        Regimen::parse(&text)
+    }
+}
+
+impl From<Regimen> for String {
+    fn from(regimen: Regimen) -> String {
+        regimen.describe()
+    }
+}

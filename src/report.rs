@@ -1,0 +1,104 @@
+//! Human-readable text for summaries.
+
+use std::fmt::Write as _;
+
+use crate::model::Model;
+use crate::simulation::Summary;
+
+/// The line every output carries.
+pub const DISCLAIMER: &str = "Teaching model, not medical advice.";
+
+fn hours(h: f64) -> String {
+    if h >= 48.0 {
+        format!("{h:.1} h (day {:.1})", h / 24.0)
+    } else {
+        format!("{h:.1} h")
+    }
+}
+
+/// The summary as text with units and band names.
+pub fn summary_text(s: &Summary, model: &Model) -> String {
+    let mut out = String::new();
+    let plural = if s.doses == 1 { "" } else { "s" };
+    let _ = writeln!(out, "Regimen: {} ({} dose{plural})", s.regimen, s.doses);
+    let _ = writeln!(out, "Model: {} ({DISCLAIMER})", model.name);
+    match s.last_dose_h {
+        Some(last) => {
+            let _ = writeln!(
+                out,
+                "Last dose at {}; observed to {}",
+                hours(last),
+                hours(s.observed_until_h)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "No doses.");
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Withdrawal after the last dose (model score on the 0-48 COWS scale):"
+    );
+    let _ = writeln!(
+        out,
+        "  peak score            {:.1} ({})",
+        s.peak_withdrawal_score, s.withdrawal_band
+    );
+    let _ = writeln!(
+        out,
+        "  physically dependent  {}",
+        if s.physically_dependent {
+            "yes (peak score 5 or more)"
+        } else {
+            "no (peak score below 5)"
+        }
+    );
+    let when = |v: Option<f64>, missing: &str| match v {
+        Some(h) => format!("{} after the last dose", hours(h)),
+        None => missing.to_string(),
+    };
+    if s.physically_dependent {
+        let _ = writeln!(
+            out,
+            "  onset (score >= 5)    {}",
+            when(s.withdrawal_onset_h, "-")
+        );
+        let _ = writeln!(
+            out,
+            "  peak                  {}",
+            when(s.withdrawal_peak_h, "-")
+        );
+        let _ = writeln!(
+            out,
+            "  resolved (score < 5)  {}",
+            when(
+                s.withdrawal_resolved_h,
+                "not within the observed window (try a longer --observe)"
+            )
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  between doses         peak score {:.1} ({})",
+        s.peak_withdrawal_score_during_use,
+        crate::simulation::Band::of(s.peak_withdrawal_score_during_use)
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Tolerance (potency shift, x the naive dose for the naive effect): {:.2}x at the last dose, {:.2}x at the end",
+        s.tolerance_fold_at_last_dose, s.tolerance_fold_at_end
+    );
+    let _ = writeln!(
+        out,
+        "Dopamine (nucleus accumbens): peak {:.0}% of baseline; lowest after the last dose {:.0}%",
+        s.peak_dopamine_pct_baseline, s.min_dopamine_pct_baseline_after_last_dose
+    );
+    let _ = writeln!(
+        out,
+        "MOR activation: peak {:.2} (0-1)",
+        s.peak_mor_activation
+    );
+    out
+}

@@ -1,0 +1,417 @@
+//! Running a regimen through the model: dose events, integration segments and output samples.
+//!
+//! A regimen's doses become *inputs*: an amount (umol) added to one state at one time (a bolus into
+//! plasma, or into an absorption depot after the route's lag). [`Simulation`] integrates between
+//! input times with the Dormand-Prince solver, adds each input at its exact time, and reports the
+//! state on a regular output grid through the solver's dense output, so no step crosses a dose.
+//!
+//! Output convention: a sample at the exact time of a dose shows the state *after* the dose.
+
+mod summary;
+mod trajectory;
+
+pub use summary::{Band, Summary, SummaryBuilder};
+pub use trajectory::Trajectory;
+
+use nalgebra::DVector;
+
+use crate::model::dynamics::Observables;
+use crate::model::Model;
+use crate::regimen::{Dose, Regimen, Route};
+use crate::solver::{DormandPrince, SolverError, Tolerances};
+
+/// Hours per minute.
+const MIN: f64 = 1.0 / 60.0;
+
+/// Most output samples one run may produce (guards memory for absurd `--dt`).
+pub const MAX_SAMPLES: usize = 5_000_000;
+
+/// What can go wrong when simulating.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SimError {
+    /// The regimen names a drug the model does not define.
+    #[error("unknown drug \"{drug}\"; this model defines: {available}")]
+    UnknownDrug {
+        /// The name written.
+        drug: String,
+        /// The drugs defined.
+        available: String,
+    },
+    /// The model has no such route for this drug.
+    #[error(
+        "{drug} cannot be taken by the {route} route in this model; routes for {drug}: {available}"
+    )]
+    UnknownRoute {
+        /// The drug.
+        drug: String,
+        /// The route written.
+        route: Route,
+        /// The routes defined for that drug.
+        available: String,
+    },
+    /// An option is out of range.
+    #[error("{option}: {value} is not allowed; expected {expected}")]
+    Option {
+        /// Option name.
+        option: &'static str,
+        /// Value given.
+        value: String,
+        /// What is accepted.
+        expected: String,
+    },
+    /// The integrator failed.
+    #[error("the solver failed: {0}")]
+    Solver(#[from] SolverError),
+}
+
+/// How to run and sample a simulation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimOptions {
+    /// How long to keep simulating after the last dose (h).
+    pub observe_h: f64,
+    /// Output grid spacing (h).
+    pub dt_h: f64,
+    /// Integrator tolerances.
+    pub tolerances: Tolerances,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            observe_h: 240.0,
+            dt_h: 5.0 * MIN,
+            // Tight enough that outputs change by less than 1e-4 (relative) when tightened 10x
+            // (tests/numerics.rs); amounts are in umol, so atol 1e-7 is a few nanograms.
+            tolerances: Tolerances {
+                rtol: 1e-5,
+                atol: 1e-7,
+                ..Tolerances::default()
+            },
+        }
+    }
+}
+
+impl SimOptions {
+    /// Options with a one-minute grid, used for summaries (peaks are read from samples).
+    pub fn fine() -> Self {
+        SimOptions {
+            dt_h: MIN,
+            ..SimOptions::default()
+        }
+    }
+
+    fn validate(&self) -> Result<(), SimError> {
+        if !(self.dt_h.is_finite() && self.dt_h >= 1.0 / 3600.0) {
+            return Err(SimError::Option {
+                option: "dt",
+                value: format!("{} h", self.dt_h),
+                expected: "an output step of at least 1 s".into(),
+            });
+        }
+        if !(self.observe_h.is_finite() && (0.0..=3650.0 * 24.0).contains(&self.observe_h)) {
+            return Err(SimError::Option {
+                option: "observe",
+                value: format!("{} h", self.observe_h),
+                expected: "a duration from 0 to 10 years".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// An amount added to one state at one time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Input {
+    /// When (h).
+    pub time_h: f64,
+    /// Which state.
+    pub state: usize,
+    /// How much (umol).
+    pub amount_umol: f64,
+}
+
+/// Converts a dose into the input it causes (after bioavailability and lag).
+pub fn dose_input(model: &Model, dose: &Dose) -> Result<Input, SimError> {
+    let d = model
+        .drug_index(&dose.drug)
+        .ok_or_else(|| SimError::UnknownDrug {
+            drug: dose.drug.clone(),
+            available: model.drug_names().join(", "),
+        })?;
+    let drug = &model.drugs[d];
+    let r = drug
+        .route(dose.route)
+        .ok_or_else(|| SimError::UnknownRoute {
+            drug: drug.name.clone(),
+            route: dose.route,
+            available: drug
+                .routes
+                .iter()
+                .map(|r| r.route.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    let state = match model.layout.depot_for(d, dose.route) {
+        Some(i) => model.layout.depots[i].state,
+        None => model.layout.central[r.enters],
+    };
+    Ok(Input {
+        time_h: dose.time_h + r.lag_h,
+        state,
+        amount_umol: dose.amount_mg / drug.molar_mass * 1000.0 * r.bioavailability,
+    })
+}
+
+/// One output sample, borrowed from the running simulation.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample<'a> {
+    /// Time since the start (h).
+    pub time_h: f64,
+    /// Plasma concentration of each species (ng/mL), in model order.
+    pub plasma_ng_ml: &'a [f64],
+    /// Everything else read from the state.
+    pub obs: Observables,
+    /// Doses taken so far (a dose at exactly this time counts).
+    pub dose_number: usize,
+    /// Hours since the most recent dose, `None` before the first.
+    pub time_after_dose_h: Option<f64>,
+}
+
+/// A running simulation: the state, the solver and the inputs still to come.
+pub struct Simulation<'m> {
+    model: &'m Model,
+    time_h: f64,
+    y: DVector<f64>,
+    solver: DormandPrince,
+    step_h: f64,
+    /// Pending inputs, sorted by time, latest last (popped from the end).
+    pending: Vec<Input>,
+    /// Times of the doses taken (for dose_number), in order.
+    dose_times: Vec<f64>,
+    doses_taken: usize,
+    plasma: Vec<f64>,
+}
+
+impl<'m> Simulation<'m> {
+    /// A drug-naive person at time 0.
+    pub fn new(model: &'m Model, tolerances: Tolerances) -> Self {
+        Simulation {
+            model,
+            time_h: 0.0,
+            y: model.initial_state(),
+            solver: DormandPrince::new(model.layout.len, tolerances),
+            step_h: 0.0,
+            pending: Vec::new(),
+            dose_times: Vec::new(),
+            doses_taken: 0,
+            plasma: vec![0.0; model.species.len()],
+        }
+    }
+
+    /// Current time (h).
+    pub fn time_h(&self) -> f64 {
+        self.time_h
+    }
+
+    /// Current state vector (layout in [`Model::layout`]).
+    pub fn state(&self) -> &DVector<f64> {
+        &self.y
+    }
+
+    /// Solver counters (steps, rejections, right-hand-side evaluations) so far.
+    pub fn solver_stats(&self) -> crate::solver::Stats {
+        self.solver.stats()
+    }
+
+    /// The model being simulated.
+    pub fn model(&self) -> &'m Model {
+        self.model
+    }
+
+    /// Schedules every dose of a regimen, shifted by `offset_h`.
+    pub fn schedule(&mut self, regimen: &Regimen, offset_h: f64) -> Result<(), SimError> {
+        for dose in regimen.doses() {
+            let shifted = Dose {
+                time_h: dose.time_h + offset_h,
+                ..dose.clone()
+            };
+            self.give(&shifted)?;
+        }
+        Ok(())
+    }
+
+    /// Schedules one dose (at `dose.time_h`, which must not be in the past).
+    pub fn give(&mut self, dose: &Dose) -> Result<(), SimError> {
+        if dose.time_h.is_nan() || dose.time_h < self.time_h {
+            return Err(SimError::Option {
+                option: "dose time",
+                value: format!("{} h", dose.time_h),
+                expected: format!("a time at or after the current time {} h", self.time_h),
+            });
+        }
+        let input = dose_input(self.model, dose)?;
+        let at = self.pending.partition_point(|p| p.time_h > input.time_h);
+        self.pending.insert(at, input);
+        let at = self.dose_times.partition_point(|t| *t <= dose.time_h);
+        self.dose_times.insert(at, dose.time_h);
+        Ok(())
+    }
+
+    fn apply_inputs_due(&mut self) {
+        while let Some(p) = self.pending.last() {
+            if p.time_h > self.time_h {
+                break;
+            }
+            self.y[p.state] += p.amount_umol;
+            self.pending.pop();
+        }
+        while self.doses_taken < self.dose_times.len()
+            && self.dose_times[self.doses_taken] <= self.time_h
+        {
+            self.doses_taken += 1;
+        }
+    }
+
+    /// Advances to `t_end`, giving every input on the way at its exact time, and reports a sample
+    /// at each grid time `k * dt_h` (k = 0, 1, ...) in `[now, t_end]` to `sink`.
+    pub fn advance<S>(&mut self, t_end: f64, dt_h: f64, sink: &mut S) -> Result<(), SimError>
+    where
+        S: FnMut(&Sample<'_>),
+    {
+        let model = self.model;
+        let mut rhs = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| model.rhs(y, dy);
+        let mut next_k = (self.time_h / dt_h).ceil() as u64;
+        let grid = |k: u64| k as f64 * dt_h;
+        loop {
+            self.apply_inputs_due();
+            // A sample exactly at a segment boundary shows the state after that boundary's inputs.
+            if (grid(next_k) - self.time_h).abs() <= 1e-9 * dt_h.max(1.0) {
+                self.emit(sink);
+                next_k += 1;
+            }
+            let next_input = self.pending.last().map_or(f64::INFINITY, |p| p.time_h);
+            let seg_end = next_input.min(t_end);
+            if seg_end <= self.time_h {
+                break;
+            }
+            let mut outs: Vec<f64> = Vec::new();
+            while grid(next_k) < seg_end - 1e-9 * dt_h.max(1.0) {
+                outs.push(grid(next_k));
+                next_k += 1;
+            }
+            let t0 = self.time_h;
+            let doses_taken = self.doses_taken;
+            let dose_times = &self.dose_times;
+            let plasma = &mut self.plasma;
+            let mut local_sink = |t: f64, y: &DVector<f64>| {
+                emit_sample(model, t, y, doses_taken, dose_times, plasma, sink);
+            };
+            self.solver.integrate(
+                &mut rhs,
+                t0,
+                seg_end,
+                &mut self.y,
+                &mut self.step_h,
+                &outs,
+                &mut local_sink,
+            )?;
+            self.time_h = seg_end;
+        }
+        Ok(())
+    }
+
+    fn emit<S>(&mut self, sink: &mut S)
+    where
+        S: FnMut(&Sample<'_>),
+    {
+        emit_sample(
+            self.model,
+            self.time_h,
+            &self.y,
+            self.doses_taken,
+            &self.dose_times,
+            &mut self.plasma,
+            sink,
+        );
+    }
+}
+
+fn emit_sample<S>(
+    model: &Model,
+    t: f64,
+    y: &DVector<f64>,
+    doses_taken: usize,
+    dose_times: &[f64],
+    plasma: &mut [f64],
+    sink: &mut S,
+) where
+    S: FnMut(&Sample<'_>),
+{
+    for (s, c) in plasma.iter_mut().enumerate() {
+        *c = model.plasma_ng_ml(y, s);
+    }
+    let last = doses_taken.checked_sub(1).map(|i| dose_times[i]);
+    sink(&Sample {
+        time_h: t,
+        plasma_ng_ml: plasma,
+        obs: model.observe(y),
+        dose_number: doses_taken,
+        time_after_dose_h: last.map(|l| t - l),
+    });
+}
+
+/// The end time of a run: the regimen's span or the last dose plus the observation window,
+/// whichever is later.
+pub fn end_time(regimen: &Regimen, observe_h: f64) -> f64 {
+    let last = regimen.last_dose_h().unwrap_or(0.0);
+    regimen.span_h().max(last + observe_h)
+}
+
+/// Runs a regimen from a drug-naive start and streams samples to `sink`.
+pub fn run<S>(
+    model: &Model,
+    regimen: &Regimen,
+    opts: &SimOptions,
+    sink: &mut S,
+) -> Result<(), SimError>
+where
+    S: FnMut(&Sample<'_>),
+{
+    opts.validate()?;
+    let t_end = end_time(regimen, opts.observe_h);
+    let samples = t_end / opts.dt_h;
+    if samples > MAX_SAMPLES as f64 {
+        return Err(SimError::Option {
+            option: "dt",
+            value: format!("{} h", opts.dt_h),
+            expected: format!(
+                "a step that gives at most {MAX_SAMPLES} samples over {t_end:.0} h (use a larger --dt)"
+            ),
+        });
+    }
+    let mut sim = Simulation::new(model, opts.tolerances);
+    sim.schedule(regimen, 0.0)?;
+    sim.advance(t_end, opts.dt_h, sink)
+}
+
+/// Runs a regimen and keeps every sample.
+pub fn simulate(
+    model: &Model,
+    regimen: &Regimen,
+    opts: &SimOptions,
+) -> Result<Trajectory, SimError> {
+    let mut traj = Trajectory::new(model);
+    run(model, regimen, opts, &mut |s| traj.push(s))?;
+    Ok(traj)
+}
+
+/// Runs a regimen on a one-minute grid and returns its headline numbers.
+pub fn summarize(model: &Model, regimen: &Regimen, observe_h: f64) -> Result<Summary, SimError> {
+    let opts = SimOptions {
+        observe_h,
+        ..SimOptions::fine()
+    };
+    let mut builder = SummaryBuilder::new(regimen);
+    run(model, regimen, &opts, &mut |s| builder.push(s))?;
+    Ok(builder.finish())
+}

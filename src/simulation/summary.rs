@@ -1,0 +1,218 @@
+//! The headline numbers of a run: withdrawal after the last dose, tolerance, dopamine.
+//!
+//! Times of withdrawal onset, peak and resolution are in hours after the last dose and use the
+//! COWS threshold of 5 (below 5: no withdrawal). The score is a model quantity on the COWS scale
+//! (Wesson & Ling 2003), not a diagnosis.
+
+use serde::Serialize;
+
+use super::Sample;
+use crate::regimen::Regimen;
+
+/// Score at which withdrawal counts as present (COWS "mild" starts at 5).
+pub const WITHDRAWAL_THRESHOLD: f64 = 5.0;
+
+/// The severity bands of the Clinical Opiate Withdrawal Scale (Wesson & Ling 2003).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    /// Below 5.
+    None,
+    /// 5-12.
+    Mild,
+    /// 13-24.
+    Moderate,
+    /// 25-36.
+    ModeratelySevere,
+    /// Above 36.
+    Severe,
+}
+
+impl Band {
+    /// Every band, mildest first.
+    pub const ALL: [Band; 5] = [
+        Band::None,
+        Band::Mild,
+        Band::Moderate,
+        Band::ModeratelySevere,
+        Band::Severe,
+    ];
+
+    /// The band a score falls in. Scores are continuous here; a band starts at its lowest whole
+    /// COWS score (5, 13, 25, 37).
+    pub fn of(score: f64) -> Band {
+        match score {
+            s if s >= 37.0 => Band::Severe,
+            s if s >= 25.0 => Band::ModeratelySevere,
+            s if s >= 13.0 => Band::Moderate,
+            s if s >= 5.0 => Band::Mild,
+            _ => Band::None,
+        }
+    }
+
+    /// Lowest score of the band and the lowest score of the next one (48 for the last).
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Band::None => (0.0, 5.0),
+            Band::Mild => (5.0, 13.0),
+            Band::Moderate => (13.0, 25.0),
+            Band::ModeratelySevere => (25.0, 37.0),
+            Band::Severe => (37.0, 48.0),
+        }
+    }
+
+    /// Name as printed ("moderately severe").
+    pub fn name(self) -> &'static str {
+        match self {
+            Band::None => "none",
+            Band::Mild => "mild",
+            Band::Moderate => "moderate",
+            Band::ModeratelySevere => "moderately severe",
+            Band::Severe => "severe",
+        }
+    }
+}
+
+impl std::fmt::Display for Band {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The headline numbers of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The regimen, normalised.
+    pub regimen: String,
+    /// Number of doses.
+    pub doses: usize,
+    /// Time of the last dose (h), `None` without doses.
+    pub last_dose_h: Option<f64>,
+    /// End of the simulated window (h).
+    pub observed_until_h: f64,
+    /// Highest spontaneous withdrawal score after the last dose (0-48).
+    pub peak_withdrawal_score: f64,
+    /// COWS band of that peak.
+    pub withdrawal_band: Band,
+    /// Peak spontaneous withdrawal score of 5 or more after the last dose.
+    pub physically_dependent: bool,
+    /// Hours after the last dose when the score first rises to 5 (after the relief the last dose
+    /// gives; 0 if the last dose never brings it below 5).
+    pub withdrawal_onset_h: Option<f64>,
+    /// Hours after the last dose of the peak score (only when it reaches 5).
+    pub withdrawal_peak_h: Option<f64>,
+    /// Hours after the last dose when the score falls back below 5 after its peak; `None` if it
+    /// never reached 5 or had not resolved by the end of the window.
+    pub withdrawal_resolved_h: Option<f64>,
+    /// Highest withdrawal score between the first and the last dose (between-dose withdrawal).
+    pub peak_withdrawal_score_during_use: f64,
+    /// Potency shift at the last dose (1 = naive).
+    pub tolerance_fold_at_last_dose: f64,
+    /// Potency shift at the end of the window.
+    pub tolerance_fold_at_end: f64,
+    /// Highest dopamine over the run (% of baseline).
+    pub peak_dopamine_pct_baseline: f64,
+    /// Lowest dopamine after the last dose (% of baseline): the withdrawal trough.
+    pub min_dopamine_pct_baseline_after_last_dose: f64,
+    /// Highest MOR activation over the run (0..1).
+    pub peak_mor_activation: f64,
+}
+
+/// Accumulates a [`Summary`] from streamed samples.
+#[derive(Debug, Clone)]
+pub struct SummaryBuilder {
+    summary: Summary,
+    peak_time_h: f64,
+    onset_h: Option<f64>,
+    resolved_h: Option<f64>,
+    at_last_dose_seen: bool,
+    /// Whether the score has been below the threshold since the last dose (onset is an upward
+    /// crossing: between-dose withdrawal still present at the moment of the last dose, and
+    /// relieved by it, is not the onset of withdrawal after stopping).
+    below_since_last_dose: bool,
+}
+
+impl SummaryBuilder {
+    /// Starts a summary for a regimen.
+    pub fn new(regimen: &Regimen) -> Self {
+        SummaryBuilder {
+            summary: Summary {
+                regimen: regimen.describe(),
+                doses: regimen.doses().len(),
+                last_dose_h: regimen.last_dose_h(),
+                observed_until_h: 0.0,
+                peak_withdrawal_score: 0.0,
+                withdrawal_band: Band::None,
+                physically_dependent: false,
+                withdrawal_onset_h: None,
+                withdrawal_peak_h: None,
+                withdrawal_resolved_h: None,
+                peak_withdrawal_score_during_use: 0.0,
+                tolerance_fold_at_last_dose: 1.0,
+                tolerance_fold_at_end: 1.0,
+                peak_dopamine_pct_baseline: 100.0,
+                min_dopamine_pct_baseline_after_last_dose: 100.0,
+                peak_mor_activation: 0.0,
+            },
+            peak_time_h: 0.0,
+            onset_h: None,
+            resolved_h: None,
+            at_last_dose_seen: false,
+            below_since_last_dose: false,
+        }
+    }
+
+    /// Adds one sample (samples must come in time order).
+    pub fn push(&mut self, s: &Sample<'_>) {
+        let sm = &mut self.summary;
+        let score = s.obs.withdrawal_score;
+        sm.observed_until_h = s.time_h;
+        sm.tolerance_fold_at_end = s.obs.tolerance_fold;
+        sm.peak_dopamine_pct_baseline = sm.peak_dopamine_pct_baseline.max(s.obs.dopamine_pct);
+        sm.peak_mor_activation = sm.peak_mor_activation.max(s.obs.receptor.activation);
+        let Some(last) = sm.last_dose_h else {
+            return;
+        };
+        if s.time_h < last {
+            if s.dose_number > 0 {
+                sm.peak_withdrawal_score_during_use =
+                    sm.peak_withdrawal_score_during_use.max(score);
+            }
+            return;
+        }
+        if !self.at_last_dose_seen {
+            self.at_last_dose_seen = true;
+            sm.tolerance_fold_at_last_dose = s.obs.tolerance_fold;
+        }
+        let after = s.time_h - last;
+        sm.min_dopamine_pct_baseline_after_last_dose = sm
+            .min_dopamine_pct_baseline_after_last_dose
+            .min(s.obs.dopamine_pct);
+        if score > sm.peak_withdrawal_score {
+            sm.peak_withdrawal_score = score;
+            self.peak_time_h = after;
+            self.resolved_h = None;
+        }
+        if score < WITHDRAWAL_THRESHOLD {
+            self.below_since_last_dose = true;
+        } else if self.onset_h.is_none() && self.below_since_last_dose {
+            self.onset_h = Some(after);
+        }
+        if self.onset_h.is_some() && self.resolved_h.is_none() && score < WITHDRAWAL_THRESHOLD {
+            self.resolved_h = Some(after);
+        }
+    }
+
+    /// The finished summary.
+    pub fn finish(mut self) -> Summary {
+        let sm = &mut self.summary;
+        sm.withdrawal_band = Band::of(sm.peak_withdrawal_score);
+        sm.physically_dependent = sm.peak_withdrawal_score >= WITHDRAWAL_THRESHOLD;
+        if sm.physically_dependent {
+            sm.withdrawal_onset_h = self.onset_h.or(Some(0.0));
+            sm.withdrawal_peak_h = Some(self.peak_time_h);
+            sm.withdrawal_resolved_h = self.resolved_h;
+        }
+        self.summary
+    }
+}
