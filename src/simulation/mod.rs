@@ -177,7 +177,9 @@ pub struct Sample<'a> {
     pub time_after_dose_h: Option<f64>,
 }
 
-/// A running simulation: the state, the solver and the inputs still to come.
+/// A running simulation: the state, the solver and the inputs still to come. Cloning it forks
+/// the person: the clone continues from the same state (used for dose-response probes).
+#[derive(Debug, Clone)]
 pub struct Simulation<'m> {
     model: &'m Model,
     time_h: f64,
