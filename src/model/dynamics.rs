@@ -32,8 +32,9 @@
 //! **sensitization** G (between-system stress recruitment):
 //!
 //! ```text
-//! dq/dt = k_q A (q_max - q) - r_q q
-//! dT/dt = k_T A (T_max - T) - r_T T
+//! A0    = S0 / (1 + S0),  S0 = sum_i tau_i occ_i   (per-receptor agonist drive, as if naive)
+//! dq/dt = k_q A0 (q_max - q) - r_q q
+//! dT/dt = k_T A0 (T_max - T) - r_T T
 //! c     = (1 + g X)(1 - A)                   (cAMP signalling relative to the drug-free baseline)
 //! dX/dt = k_X A (1 - X) - r_X X             (cyclase up-regulation driven by MOR activation)
 //! O     = max(0, c - 1)                      (unopposed counter-adaptation: cAMP overshoot)
@@ -193,6 +194,17 @@ impl Model {
 
     /// Occupancy and activation given the functional receptor pool `rho`.
     pub fn receptor(&self, y: &[f64], rho: f64) -> ReceptorState {
+        let (occupancy, stimulus) = self.binding(y);
+        let s = rho * stimulus;
+        ReceptorState {
+            occupancy,
+            activation: s / (1.0 + s),
+        }
+    }
+
+    /// Total occupancy and the efficacy-weighted stimulus per functional receptor,
+    /// sum_i tau_i occ_i (what the receptors would signal with the naive pool).
+    fn binding(&self, y: &[f64]) -> (f64, f64) {
         let mut sum_x = 0.0;
         let mut sum_tau_x = 0.0;
         for site in &self.kinetics.ligands {
@@ -202,11 +214,7 @@ impl Model {
             sum_x += x;
             sum_tau_x += site.efficacy * x;
         }
-        let stimulus = rho * sum_tau_x / (1.0 + sum_x);
-        ReceptorState {
-            occupancy: sum_x / (1.0 + sum_x),
-            activation: stimulus / (1.0 + stimulus),
-        }
+        (sum_x / (1.0 + sum_x), sum_tau_x / (1.0 + sum_x))
     }
 
     /// cAMP signalling relative to the drug-free baseline, c = (1 + g X)(1 - A).
@@ -293,7 +301,12 @@ impl Model {
         let t = y[l.tolerance];
         let x = y[l.dependence];
         let g = y[l.sensitization];
-        let a = self.receptor(y, (1.0 - t) * (1.0 - q)).activation;
+        let (_, stimulus) = self.binding(y);
+        // A: activation through the functional pool; a0: the per-receptor drive (as if naive),
+        // which sets how fast receptors desensitize and how fast tolerance builds.
+        let s = (1.0 - t) * (1.0 - q) * stimulus;
+        let a = s / (1.0 + s);
+        let a0 = stimulus / (1.0 + stimulus);
         let c = self.camp(x, a);
         let unopposed = (c - 1.0).max(0.0);
         let drive = unopposed * (1.0 + g);

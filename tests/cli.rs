@@ -1,0 +1,359 @@
+//! The command-line contract: output columns and keys, and a clear one-line error with exit
+//! code 2 (and no output file) for every kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_opioid-sim"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh, empty scratch folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+/// Runs a failing command and checks: exit code 2, one line on stderr starting with "error:",
+/// containing every `expected` fragment, and nothing on stdout.
+fn check_error(args: &[&str], expected: &[&str]) {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{args:?}: exit code; stderr: {err}"
+    );
+    assert!(
+        stdout(&o).is_empty(),
+        "{args:?}: nothing on stdout, got {}",
+        stdout(&o)
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: one line, got:\n{err}"
+    );
+    assert!(err.starts_with("error:"), "{args:?}: {err}");
+    for e in expected {
+        assert!(err.contains(e), "{args:?}: expected {e:?} in: {err}");
+    }
+}
+
+#[test]
+fn simulate_writes_the_documented_columns() {
+    let o = run(&[
+        "simulate",
+        "--regimen",
+        "10mg iv",
+        "--observe",
+        "1h",
+        "--dt",
+        "30min",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let header = text.lines().next().expect("a header");
+    for col in [
+        "time_h",
+        "heroin_ng_ml",
+        "mam6_ng_ml",
+        "morphine_ng_ml",
+        "mor_occupancy",
+        "mor_activation",
+        "dopamine_pct_baseline",
+        "tolerance_fold",
+        "dependence",
+        "withdrawal_score",
+        "dose_number",
+        "time_after_dose_h",
+    ] {
+        assert!(
+            header.split(',').any(|h| h == col),
+            "column {col} missing from {header}"
+        );
+    }
+    // 0, 0.5 and 1 h.
+    assert_eq!(text.lines().count(), 4, "{text}");
+}
+
+#[test]
+fn simulate_json_and_out_file() {
+    let dir = scratch("json");
+    let out = dir.join("run.json");
+    let o = run(&[
+        "simulate",
+        "-r",
+        "10mg iv",
+        "--observe",
+        "2h",
+        "--dt",
+        "1h",
+        "--format",
+        "json",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("file written"))
+            .expect("valid JSON");
+    assert_eq!(v["columns"]["time_h"], serde_json::json!([0, 1, 2]));
+    assert_eq!(v["columns"]["time_after_dose_h"][0], serde_json::json!(0));
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("dir").count(),
+        1,
+        "no temporary files left"
+    );
+}
+
+#[test]
+fn summary_json_has_the_contract_keys() {
+    let o = run(&["summary", "--regimen", "10mg iv", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    for key in [
+        "last_dose_h",
+        "peak_withdrawal_score",
+        "withdrawal_band",
+        "physically_dependent",
+        "withdrawal_onset_h",
+        "withdrawal_peak_h",
+        "withdrawal_resolved_h",
+        "tolerance_fold_at_last_dose",
+        "peak_dopamine_pct_baseline",
+    ] {
+        assert!(v.get(key).is_some(), "key {key} missing");
+    }
+    assert_eq!(v["physically_dependent"], serde_json::json!(false));
+    assert_eq!(v["withdrawal_band"], serde_json::json!("none"));
+    assert!(v["withdrawal_onset_h"].is_null());
+}
+
+#[test]
+fn summary_text_names_bands_and_units() {
+    let o = run(&["summary", "--regimen", "10mg iv q8h x 14d"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for fragment in [
+        "moderate",
+        "physically dependent  yes",
+        "h after the last dose",
+        "% of baseline",
+        "not medical advice",
+    ] {
+        assert!(
+            text.contains(fragment),
+            "{fragment:?} missing from:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn scenario_files_in_models_run() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("models/scenarios exists") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let o = run(&[
+                "summary",
+                "--scenario",
+                path.to_str().expect("utf-8"),
+                "--json",
+            ]);
+            assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
+            n += 1;
+        }
+    }
+    assert!(n >= 4, "expected the lesson scenarios, found {n}");
+}
+
+#[test]
+fn bad_regimens_are_rejected_with_a_reason() {
+    check_error(
+        &["summary", "-r", "10mg ivv"],
+        &["route", "iv, smoked, intranasal, oral"],
+    );
+    check_error(
+        &["summary", "-r", "10mg cocaine iv"],
+        &["unknown drug \"cocaine\"", "heroin, morphine"],
+    );
+    check_error(
+        &["summary", "-r", "10mg morphine smoked"],
+        &["smoked", "iv, oral"],
+    );
+    check_error(&["summary", "-r", "-10mg iv"], &["positive"]);
+    check_error(&["summary", "-r", "0mg iv"], &["column 1"]);
+    check_error(&["summary", "-r", "NaNmg iv"], &["column 1"]);
+    check_error(&["summary", "-r", "5000mg iv"], &["1000 mg"]);
+    check_error(&["summary", "-r", "10mg iv q0h x 3d"], &["interval"]);
+    check_error(&["summary", "-r", "10mg iv q8 x 14d"], &["column"]);
+    check_error(&["summary", "-r", "10mg iv q8h x 400d"], &["365"]);
+    check_error(&["summary", "-r", ""], &["regimen"]);
+}
+
+#[test]
+fn bad_options_are_rejected() {
+    check_error(&["simulate", "-r", "10mg iv", "--dt", "0min"], &["dt"]);
+    check_error(
+        &["simulate", "-r", "10mg iv", "--observe", "soon"],
+        &["--observe"],
+    );
+    check_error(
+        &[
+            "simulate",
+            "-r",
+            "10mg iv",
+            "--dt",
+            "1s",
+            "--observe",
+            "300d",
+        ],
+        &["--dt"],
+    );
+}
+
+#[test]
+fn bad_files_are_rejected_with_line_and_column() {
+    let dir = scratch("files");
+    let missing = dir.join("nope.toml");
+    check_error(
+        &["summary", "--scenario", missing.to_str().expect("utf-8")],
+        &["nope.toml"],
+    );
+    check_error(
+        &[
+            "summary",
+            "-r",
+            "10mg iv",
+            "--model",
+            missing.to_str().expect("utf-8"),
+        ],
+        &["nope.toml"],
+    );
+
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "regimen = \"10mg iv\"\nobserv = \"3d\"\n").expect("write");
+    check_error(
+        &["summary", "--scenario", bad.to_str().expect("utf-8")],
+        &["bad.toml:2:1", "observ"],
+    );
+
+    std::fs::write(&bad, "regimen = \"10mg iv\nobserve = 3\n").expect("write");
+    check_error(
+        &["summary", "--scenario", bad.to_str().expect("utf-8")],
+        &["bad.toml:1:"],
+    );
+
+    std::fs::write(&bad, "regimen = \"10mg iv q8 x 2d\"\n").expect("write");
+    check_error(
+        &["summary", "--scenario", bad.to_str().expect("utf-8")],
+        &["bad.toml", "regimen", "column"],
+    );
+
+    // A model with a misspelt key, and one with a bad value.
+    let model = include_str!("../models/heroin.toml");
+    let typo = model.replacen("clearance = {", "clearence = {", 1);
+    std::fs::write(&bad, typo).expect("write");
+    check_error(
+        &[
+            "summary",
+            "-r",
+            "10mg iv",
+            "--model",
+            bad.to_str().expect("utf-8"),
+        ],
+        &["bad.toml:", "clearence"],
+    );
+    let negative = model.replacen(
+        "value = 130, unit = \"L/h\"",
+        "value = -130, unit = \"L/h\"",
+        1,
+    );
+    assert_ne!(negative, model, "the edit must hit the heroin clearance");
+    std::fs::write(&bad, negative).expect("write");
+    check_error(
+        &[
+            "summary",
+            "-r",
+            "10mg iv",
+            "--model",
+            bad.to_str().expect("utf-8"),
+        ],
+        &["species.heroin.clearance", "-130"],
+    );
+    let unit = model.replacen(
+        "value = 130, unit = \"L/h\"",
+        "value = 130, unit = \"L/day\"",
+        1,
+    );
+    std::fs::write(&bad, unit).expect("write");
+    check_error(
+        &[
+            "summary",
+            "-r",
+            "10mg iv",
+            "--model",
+            bad.to_str().expect("utf-8"),
+        ],
+        &["species.heroin.clearance", "L/day", "L/h"],
+    );
+}
+
+#[test]
+fn unwritable_output_leaves_nothing_behind() {
+    let dir = scratch("unwritable");
+    let target = dir.join("missing-folder").join("out.csv");
+    check_error(
+        &[
+            "simulate",
+            "-r",
+            "10mg iv",
+            "--out",
+            target.to_str().expect("utf-8"),
+        ],
+        &["missing-folder", "does not exist"],
+    );
+    assert!(!target.exists());
+    // A folder given as the output file.
+    check_error(
+        &[
+            "simulate",
+            "-r",
+            "10mg iv",
+            "--out",
+            dir.to_str().expect("utf-8"),
+        ],
+        &["folder"],
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).expect("dir").count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let o = run(&["simulate"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["simulate", "-r", "10mg iv", "--scenario", "x.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&["simulate", "-r", "10mg iv", "--format", "xml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
