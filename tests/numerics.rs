@@ -1,0 +1,257 @@
+//! The numerics against exact solutions and invariants: the linear PK part of the model solved
+//! in closed form (one-compartment bolus, Bateman absorption after smoking) and by matrix exponential (the
+//! heroin -> 6-MAM -> morphine chain), mass balance, non-negativity, bounds, linearity in dose,
+//! convergence as the tolerance tightens, and determinism.
+
+use nalgebra::{DMatrix, DVector};
+
+use opioid_sim::model::Model;
+use opioid_sim::regimen::{Dose, Regimen, Route};
+use opioid_sim::simulation::{simulate, SimOptions, Simulation};
+use opioid_sim::solver::Tolerances;
+
+fn model() -> Model {
+    Model::default_heroin().expect("default model")
+}
+
+fn tight() -> Tolerances {
+    Tolerances {
+        rtol: 1e-9,
+        atol: 1e-12,
+        ..Tolerances::default()
+    }
+}
+
+fn dose(amount_mg: f64, drug: &str, route: Route) -> Dose {
+    Dose {
+        time_h: 0.0,
+        amount_mg,
+        drug: drug.into(),
+        route,
+    }
+}
+
+/// States of a run at the given times (after a single dose at 0).
+fn states_at(m: &Model, d: &Dose, times: &[f64], tol: Tolerances) -> Vec<DVector<f64>> {
+    let mut sim = Simulation::new(m, tol);
+    sim.give(d).expect("dose");
+    let mut out = Vec::new();
+    for &t in times {
+        sim.advance(t, t.max(1e-3), &mut |_| {}).expect("advance");
+        out.push(sim.state().clone());
+    }
+    out
+}
+
+/// The linear PK part as a matrix M with d(amounts)/dt = M amounts, over the central and
+/// peripheral amounts of every species.
+fn pk_matrix(m: &Model) -> (DMatrix<f64>, Vec<usize>) {
+    let l = &m.layout;
+    let mut idx: Vec<usize> = l.central.clone();
+    idx.extend(l.peripheral.iter().flatten());
+    let pos = |state: usize| idx.iter().position(|&i| i == state).expect("pk state");
+    let mut a = DMatrix::zeros(idx.len(), idx.len());
+    for (s, sp) in m.species.iter().enumerate() {
+        let c = pos(l.central[s]);
+        a[(c, c)] -= sp.k_el();
+        if let Some((met, f)) = sp.metabolite {
+            a[(pos(l.central[met]), c)] += f * sp.k_el();
+        }
+        if let (Some((vp, q)), Some(p)) = (sp.peripheral, l.peripheral[s]) {
+            let p = pos(p);
+            a[(c, c)] -= q / sp.volume_l;
+            a[(p, c)] += q / sp.volume_l;
+            a[(p, p)] -= q / vp;
+            a[(c, p)] += q / vp;
+        }
+    }
+    (a, idx)
+}
+
+#[test]
+fn heroin_bolus_matches_the_one_compartment_solution() {
+    let m = model();
+    let h = m.species_index("heroin").expect("heroin");
+    let sp = &m.species[h];
+    let a0 = 10.0 / sp.molar_mass * 1000.0;
+    let times = [0.01, 0.05, 0.1, 0.2, 0.5];
+    let states = states_at(&m, &dose(10.0, "heroin", Route::Iv), &times, tight());
+    for (t, y) in times.iter().zip(&states) {
+        let exact = a0 * (-sp.k_el() * t).exp();
+        let got = y[m.layout.central[h]];
+        assert!((got - exact).abs() <= 1e-7 * a0, "t = {t} h: {got} vs exact {exact}");
+    }
+}
+
+#[test]
+fn smoked_heroin_matches_the_bateman_function() {
+    // Depot -> heroin central -> (6-MAM): heroin is first-order in, first-order out.
+    let m = model();
+    let d = m.drug_index("heroin").expect("heroin");
+    let r = m.drugs[d].route(Route::Smoked).expect("smoked route");
+    let ka = r.ka_per_h.expect("absorbed");
+    let h = m.species_index("heroin").expect("heroin");
+    let k = m.species[h].k_el();
+    let a0 = 10.0 / m.drugs[d].molar_mass * 1000.0 * r.bioavailability;
+    let times = [r.lag_h + 0.01, r.lag_h + 0.05, r.lag_h + 0.2, r.lag_h + 0.5];
+    let states = states_at(&m, &dose(10.0, "heroin", Route::Smoked), &times, tight());
+    for (t, y) in times.iter().zip(&states) {
+        let s = t - r.lag_h;
+        let exact = a0 * ka / (ka - k) * ((-k * s).exp() - (-ka * s).exp());
+        let got = y[m.layout.central[h]];
+        assert!((got - exact).abs() <= 1e-7 * a0, "t = {t}: {got} vs Bateman {exact}");
+    }
+}
+
+#[test]
+fn the_metabolic_chain_matches_the_matrix_exponential() {
+    let m = model();
+    let (a, idx) = pk_matrix(&m);
+    let h = m.species_index("heroin").expect("heroin");
+    let mut y0 = DVector::zeros(idx.len());
+    let a0 = 10.0 / m.species[h].molar_mass * 1000.0;
+    y0[0] = a0;
+    let times = [0.05, 0.25, 1.0, 4.0, 12.0];
+    let states = states_at(&m, &dose(10.0, "heroin", Route::Iv), &times, tight());
+    for (t, y) in times.iter().zip(&states) {
+        let exact = (&a * *t).exp() * &y0;
+        for (k, &state) in idx.iter().enumerate() {
+            assert!(
+                (y[state] - exact[k]).abs() <= 1e-6 * a0,
+                "t = {t} h, state {state}: {} vs exact {}",
+                y[state],
+                exact[k]
+            );
+        }
+    }
+}
+
+#[test]
+fn mass_balance_body_amount_falls_only_by_morphine_elimination() {
+    // Heroin and 6-MAM are fully converted (fractions 1), so the body's drug amount changes
+    // only by morphine clearance: A_body(t) = dose - integral CL_m C_m dt.
+    let m = model();
+    let mor = m.species_index("morphine").expect("morphine");
+    let l = &m.layout;
+    let body = |y: &DVector<f64>| -> f64 {
+        l.central.iter().map(|&i| y[i]).sum::<f64>() + l.peripheral.iter().flatten().map(|&i| y[i]).sum::<f64>()
+    };
+    let a0 = 10.0 / m.species[0].molar_mass * 1000.0;
+    let mut sim = Simulation::new(&m, tight());
+    sim.give(&dose(10.0, "heroin", Route::Iv)).expect("dose");
+    let dt = 1.0 / 600.0;
+    let mut eliminated = 0.0;
+    let mut prev_rate: Option<f64> = None;
+    sim.advance(12.0, dt, &mut |s| {
+        let rate = m.species[mor].clearance_l_per_h * s.plasma_ng_ml[mor] / m.species[mor].molar_mass;
+        if let Some(p) = prev_rate {
+            eliminated += 0.5 * (p + rate) * dt;
+        }
+        prev_rate = Some(rate);
+    })
+    .expect("advance");
+    let left = body(sim.state());
+    assert!((left + eliminated - a0).abs() < 1e-4 * a0, "body {left} + eliminated {eliminated} vs dose {a0}");
+}
+
+#[test]
+fn pk_is_linear_in_dose() {
+    let m = model();
+    let times = [0.1, 1.0, 6.0];
+    let one = states_at(&m, &dose(5.0, "heroin", Route::Smoked), &times, tight());
+    let two = states_at(&m, &dose(10.0, "heroin", Route::Smoked), &times, tight());
+    for (y1, y2) in one.iter().zip(&two) {
+        for i in m.layout.central.iter().chain(m.layout.peripheral.iter().flatten()) {
+            assert!((y2[*i] - 2.0 * y1[*i]).abs() <= 1e-6 * (1.0 + y2[*i].abs()), "state {i}");
+        }
+    }
+}
+
+#[test]
+fn states_stay_non_negative_and_fractions_in_range() {
+    let m = model();
+    for text in [
+        "10mg iv",
+        "20mg smoked q6h x 7d then 10mg smoked q8h x 3d",
+        "10mg iv q8h x 14d then wait 21d then 10mg iv",
+        "30mg morphine oral q4h x 3d",
+        "10mg intranasal q12h x 5d",
+    ] {
+        let regimen = Regimen::parse(text).expect("regimen");
+        let mut sim = Simulation::new(&m, SimOptions::default().tolerances);
+        sim.schedule(&regimen, 0.0).expect("schedule");
+        let end = regimen.span_h() + 48.0;
+        sim.advance(end, 0.25, &mut |s| {
+            let o = &s.obs;
+            for v in [o.receptor.occupancy, o.receptor.activation, o.desensitization, o.tolerance, o.dependence] {
+                assert!((-1e-9..=1.0 + 1e-9).contains(&v), "{text}: a fraction out of range at {} h: {v}", s.time_h);
+            }
+            assert!((0.0..=48.0).contains(&o.withdrawal_score), "{text}: score {}", o.withdrawal_score);
+            assert!(o.dopamine_pct > 0.0 && o.tolerance_fold >= 1.0 - 1e-12);
+            for c in s.plasma_ng_ml {
+                assert!(*c >= -1e-6, "{text}: negative concentration {c} at {} h", s.time_h);
+            }
+        })
+        .expect("advance");
+    }
+}
+
+#[test]
+fn outputs_converge_as_the_tolerance_tightens() {
+    let m = model();
+    let regimen = Regimen::parse("10mg iv q8h x 5d").expect("regimen");
+    let run = |rtol: f64, atol: f64| {
+        let opts = SimOptions {
+            observe_h: 72.0,
+            dt_h: 0.5,
+            tolerances: Tolerances {
+                rtol,
+                atol,
+                ..Tolerances::default()
+            },
+        };
+        simulate(&m, &regimen, &opts).expect("simulate")
+    };
+    let reference = run(1e-10, 1e-13);
+    let mut previous = f64::INFINITY;
+    for (rtol, atol) in [(1e-4, 1e-6), (1e-5, 1e-7), (1e-7, 1e-9)] {
+        let t = run(rtol, atol);
+        let err = t
+            .withdrawal_score
+            .iter()
+            .zip(&reference.withdrawal_score)
+            .chain(t.mor_activation.iter().zip(&reference.mor_activation))
+            .chain(t.tolerance_fold.iter().zip(&reference.tolerance_fold))
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(err < previous, "error {err:e} at rtol {rtol:e} did not shrink from {previous:e}");
+        previous = err;
+    }
+    // The default tolerances are accurate to well under what any chart or summary shows.
+    let default = simulate(
+        &m,
+        &regimen,
+        &SimOptions {
+            observe_h: 72.0,
+            dt_h: 0.5,
+            ..SimOptions::default()
+        },
+    )
+    .expect("simulate");
+    let err = default
+        .withdrawal_score
+        .iter()
+        .zip(&reference.withdrawal_score)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(err < 1e-3, "default tolerances: withdrawal score off by {err:e}");
+}
+
+#[test]
+fn runs_are_deterministic() {
+    let m = model();
+    let regimen = Regimen::parse("10mg iv q8h x 3d").expect("regimen");
+    let a = simulate(&m, &regimen, &SimOptions::default()).expect("a");
+    let b = simulate(&m, &regimen, &SimOptions::default()).expect("b");
+    assert_eq!(a, b);
+}
