@@ -33,5 +33,8 @@ fn entry_point() {
     let one = run("10mg iv").expect("runs");
     assert!(one.contains("physically dependent  no"), "{one}");
     let two_weeks = run("10mg iv q8h x 14d").expect("runs");
-    assert!(two_weeks.contains("physically dependent  yes"), "{two_weeks}");
+    assert!(
+        two_weeks.contains("physically dependent  yes"),
+        "{two_weeks}"
+    );
 }

@@ -39,7 +39,8 @@ struct InputArgs {
         long,
         short = 'r',
         conflicts_with = "scenario",
-        required_unless_present = "scenario"
+        required_unless_present = "scenario",
+        allow_hyphen_values = true
     )]
     regimen: Option<String>,
     /// Scenario file (TOML), e.g. models/scenarios/two-weeks-then-stop.toml.

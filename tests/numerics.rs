@@ -79,7 +79,10 @@ fn heroin_bolus_matches_the_one_compartment_solution() {
     for (t, y) in times.iter().zip(&states) {
         let exact = a0 * (-sp.k_el() * t).exp();
         let got = y[m.layout.central[h]];
-        assert!((got - exact).abs() <= 1e-7 * a0, "t = {t} h: {got} vs exact {exact}");
+        assert!(
+            (got - exact).abs() <= 1e-7 * a0,
+            "t = {t} h: {got} vs exact {exact}"
+        );
     }
 }
 
@@ -99,7 +102,10 @@ fn smoked_heroin_matches_the_bateman_function() {
         let s = t - r.lag_h;
         let exact = a0 * ka / (ka - k) * ((-k * s).exp() - (-ka * s).exp());
         let got = y[m.layout.central[h]];
-        assert!((got - exact).abs() <= 1e-7 * a0, "t = {t}: {got} vs Bateman {exact}");
+        assert!(
+            (got - exact).abs() <= 1e-7 * a0,
+            "t = {t}: {got} vs Bateman {exact}"
+        );
     }
 }
 
@@ -134,7 +140,8 @@ fn mass_balance_body_amount_falls_only_by_morphine_elimination() {
     let mor = m.species_index("morphine").expect("morphine");
     let l = &m.layout;
     let body = |y: &DVector<f64>| -> f64 {
-        l.central.iter().map(|&i| y[i]).sum::<f64>() + l.peripheral.iter().flatten().map(|&i| y[i]).sum::<f64>()
+        l.central.iter().map(|&i| y[i]).sum::<f64>()
+            + l.peripheral.iter().flatten().map(|&i| y[i]).sum::<f64>()
     };
     let a0 = 10.0 / m.species[0].molar_mass * 1000.0;
     let mut sim = Simulation::new(&m, tight());
@@ -143,7 +150,8 @@ fn mass_balance_body_amount_falls_only_by_morphine_elimination() {
     let mut eliminated = 0.0;
     let mut prev_rate: Option<f64> = None;
     sim.advance(12.0, dt, &mut |s| {
-        let rate = m.species[mor].clearance_l_per_h * s.plasma_ng_ml[mor] / m.species[mor].molar_mass;
+        let rate =
+            m.species[mor].clearance_l_per_h * s.plasma_ng_ml[mor] / m.species[mor].molar_mass;
         if let Some(p) = prev_rate {
             eliminated += 0.5 * (p + rate) * dt;
         }
@@ -151,7 +159,10 @@ fn mass_balance_body_amount_falls_only_by_morphine_elimination() {
     })
     .expect("advance");
     let left = body(sim.state());
-    assert!((left + eliminated - a0).abs() < 1e-4 * a0, "body {left} + eliminated {eliminated} vs dose {a0}");
+    assert!(
+        (left + eliminated - a0).abs() < 1e-4 * a0,
+        "body {left} + eliminated {eliminated} vs dose {a0}"
+    );
 }
 
 #[test]
@@ -161,8 +172,16 @@ fn pk_is_linear_in_dose() {
     let one = states_at(&m, &dose(5.0, "heroin", Route::Smoked), &times, tight());
     let two = states_at(&m, &dose(10.0, "heroin", Route::Smoked), &times, tight());
     for (y1, y2) in one.iter().zip(&two) {
-        for i in m.layout.central.iter().chain(m.layout.peripheral.iter().flatten()) {
-            assert!((y2[*i] - 2.0 * y1[*i]).abs() <= 1e-6 * (1.0 + y2[*i].abs()), "state {i}");
+        for i in m
+            .layout
+            .central
+            .iter()
+            .chain(m.layout.peripheral.iter().flatten())
+        {
+            assert!(
+                (y2[*i] - 2.0 * y1[*i]).abs() <= 1e-6 * (1.0 + y2[*i].abs()),
+                "state {i}"
+            );
         }
     }
 }
@@ -183,13 +202,31 @@ fn states_stay_non_negative_and_fractions_in_range() {
         let end = regimen.span_h() + 48.0;
         sim.advance(end, 0.25, &mut |s| {
             let o = &s.obs;
-            for v in [o.receptor.occupancy, o.receptor.activation, o.desensitization, o.tolerance, o.dependence] {
-                assert!((-1e-9..=1.0 + 1e-9).contains(&v), "{text}: a fraction out of range at {} h: {v}", s.time_h);
+            for v in [
+                o.receptor.occupancy,
+                o.receptor.activation,
+                o.desensitization,
+                o.tolerance,
+                o.dependence,
+            ] {
+                assert!(
+                    (-1e-9..=1.0 + 1e-9).contains(&v),
+                    "{text}: a fraction out of range at {} h: {v}",
+                    s.time_h
+                );
             }
-            assert!((0.0..=48.0).contains(&o.withdrawal_score), "{text}: score {}", o.withdrawal_score);
+            assert!(
+                (0.0..=48.0).contains(&o.withdrawal_score),
+                "{text}: score {}",
+                o.withdrawal_score
+            );
             assert!(o.dopamine_pct > 0.0 && o.tolerance_fold >= 1.0 - 1e-12);
             for c in s.plasma_ng_ml {
-                assert!(*c >= -1e-6, "{text}: negative concentration {c} at {} h", s.time_h);
+                assert!(
+                    *c >= -1e-6,
+                    "{text}: negative concentration {c} at {} h",
+                    s.time_h
+                );
             }
         })
         .expect("advance");
@@ -224,7 +261,10 @@ fn outputs_converge_as_the_tolerance_tightens() {
             .chain(t.tolerance_fold.iter().zip(&reference.tolerance_fold))
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f64::max);
-        assert!(err < previous, "error {err:e} at rtol {rtol:e} did not shrink from {previous:e}");
+        assert!(
+            err < previous,
+            "error {err:e} at rtol {rtol:e} did not shrink from {previous:e}"
+        );
         previous = err;
     }
     // The default tolerances are accurate to well under what any chart or summary shows.
@@ -244,7 +284,10 @@ fn outputs_converge_as_the_tolerance_tightens() {
         .zip(&reference.withdrawal_score)
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f64::max);
-    assert!(err < 1e-3, "default tolerances: withdrawal score off by {err:e}");
+    assert!(
+        err < 1e-3,
+        "default tolerances: withdrawal score off by {err:e}"
+    );
 }
 
 #[test]

@@ -32,9 +32,8 @@
 //! **sensitization** G (between-system stress recruitment):
 //!
 //! ```text
-//! A0    = S0 / (1 + S0),  S0 = sum_i tau_i occ_i   (per-receptor agonist drive, as if naive)
-//! dq/dt = k_q A0 (q_max - q) - r_q q
-//! dT/dt = k_T A0 (T_max - T) - r_T T
+//! dq/dt = k_q A (q_max - q) - r_q q
+//! dT/dt = k_T A (T_max - T) - r_T T
 //! c     = (1 + g X)(1 - A)                   (cAMP signalling relative to the drug-free baseline)
 //! dX/dt = k_X A (1 - X) - r_X X             (cyclase up-regulation driven by MOR activation)
 //! O     = max(0, c - 1)                      (unopposed counter-adaptation: cAMP overshoot)
@@ -109,6 +108,8 @@ pub struct Kinetics {
     half_drive_pow: f64,
     /// The Hill coefficient as an integer when it is one (powi is much cheaper than powf).
     hill_int: Option<i32>,
+    /// Exponent gamma of the dopamine autoreceptor feedback.
+    feedback_strength: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +170,22 @@ impl Kinetics {
                 .map_or(0.0, |l| l.efficacy),
             half_drive_pow: pd.score_half_drive.powf(n),
             hill_int: (n.fract() == 0.0 && n <= 16.0).then_some(n as i32),
+            feedback_strength: pd.dopamine_feedback_strength,
+        }
+    }
+
+    /// ratio^gamma, with the common exponents computed without `powf` (the right-hand side's
+    /// most expensive call otherwise).
+    fn feedback_gain(&self, ratio: f64) -> f64 {
+        let g = self.feedback_strength;
+        if g == 0.5 {
+            ratio.sqrt()
+        } else if g == 1.0 {
+            ratio
+        } else if g == 0.0 {
+            1.0
+        } else {
+            ratio.powf(g)
         }
     }
 }
@@ -202,8 +219,8 @@ impl Model {
         }
     }
 
-    /// Total occupancy and the efficacy-weighted stimulus per functional receptor,
-    /// sum_i tau_i occ_i (what the receptors would signal with the naive pool).
+    /// Total occupancy and the efficacy-weighted stimulus of the naive receptor pool,
+    /// sum_i tau_i occ_i.
     fn binding(&self, y: &[f64]) -> (f64, f64) {
         let mut sum_x = 0.0;
         let mut sum_tau_x = 0.0;
@@ -301,12 +318,7 @@ impl Model {
         let t = y[l.tolerance];
         let x = y[l.dependence];
         let g = y[l.sensitization];
-        let (_, stimulus) = self.binding(y);
-        // A: activation through the functional pool; a0: the per-receptor drive (as if naive),
-        // which sets how fast receptors desensitize and how fast tolerance builds.
-        let s = (1.0 - t) * (1.0 - q) * stimulus;
-        let a = s / (1.0 + s);
-        let a0 = stimulus / (1.0 + stimulus);
+        let a = self.receptor(y, (1.0 - t) * (1.0 - q)).activation;
         let c = self.camp(x, a);
         let unopposed = (c - 1.0).max(0.0);
         let drive = unopposed * (1.0 + g);
@@ -322,7 +334,7 @@ impl Model {
         let release = 100.0
             * (1.0 + pd.dopamine_stimulation * a)
             * (1.0 - pd.dopamine_inhibition * drive / (pd.dopamine_half_drive + drive))
-            * (100.0 / feedback).powf(pd.dopamine_feedback_strength);
+            * self.kinetics.feedback_gain(100.0 / feedback);
         dy[l.dopamine] = pd.dopamine_turnover * (release - da);
         dy[l.dopamine_feedback] = pd.dopamine_feedback_rate * (da - feedback);
     }
