@@ -48,7 +48,7 @@
 //! the sense of Gabrielsson & Peletier that follows dopamine with a lag):
 //!
 //! ```text
-//! dDA/dt = k_D (100 (1 + E_D A)(1 - I_D y / (yD50 + y)) (100 / F)^gamma - DA)
+//! dDA/dt = k_D (100 (1 + E_D A)(1 - I_D h(y)) (100 / F)^gamma - DA)
 //! dF/dt  = k_F (DA - F)
 //! ```
 //!
@@ -333,7 +333,7 @@ impl Model {
         let feedback = y[l.dopamine_feedback];
         let release = 100.0
             * (1.0 + pd.dopamine_stimulation * a)
-            * (1.0 - pd.dopamine_inhibition * drive / (pd.dopamine_half_drive + drive))
+            * (1.0 - pd.dopamine_inhibition * self.intensity(drive))
             * self.kinetics.feedback_gain(100.0 / feedback);
         dy[l.dopamine] = pd.dopamine_turnover * (release - da);
         dy[l.dopamine_feedback] = pd.dopamine_feedback_rate * (da - feedback);

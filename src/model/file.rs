@@ -183,10 +183,9 @@ pub struct DopamineFile {
     pub turnover_half_life: Param,
     /// Fractional rise of the release rate at full MOR activation.
     pub max_stimulation: Param,
-    /// Largest fractional fall of release in withdrawal.
+    /// Largest fractional fall of release in withdrawal (reached as the withdrawal score
+    /// approaches 48).
     pub max_withdrawal_inhibition: Param,
-    /// Expressed withdrawal drive that gives half of that fall.
-    pub half_inhibition_drive: Param,
     /// Half-life with which autoreceptor feedback follows extracellular dopamine.
     pub feedback_half_life: Param,
     /// Exponent of the feedback: release is scaled by (baseline / feedback)^strength.

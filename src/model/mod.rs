@@ -187,8 +187,6 @@ pub struct Pharmacodynamics {
     pub dopamine_stimulation: f64,
     /// I_D: largest fractional release inhibition in withdrawal.
     pub dopamine_inhibition: f64,
-    /// y_D50: expressed drive at half of I_D.
-    pub dopamine_half_drive: f64,
     /// k_F: rate with which autoreceptor feedback follows dopamine (1/h).
     pub dopamine_feedback_rate: f64,
     /// gamma: strength of the feedback.
@@ -550,11 +548,6 @@ impl Model {
                 "dopamine.max_withdrawal_inhibition",
                 Quantity::Dimensionless,
                 Bound::Fraction,
-            )?,
-            dopamine_half_drive: da.half_inhibition_drive.to(
-                "dopamine.half_inhibition_drive",
-                Quantity::Dimensionless,
-                Bound::Positive,
             )?,
             dopamine_feedback_rate: rate(&da.feedback_half_life, "dopamine.feedback_half_life")?,
             dopamine_feedback_strength: da.feedback_strength.to(

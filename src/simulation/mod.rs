@@ -393,7 +393,16 @@ where
     }
     let mut sim = Simulation::new(model, opts.tolerances);
     sim.schedule(regimen, 0.0)?;
-    sim.advance(t_end, opts.dt_h, sink)
+    let mut last_h = f64::NEG_INFINITY;
+    sim.advance(t_end, opts.dt_h, &mut |s: &Sample<'_>| {
+        last_h = s.time_h;
+        sink(s);
+    })?;
+    // The end of the window is always reported, even when it is not on the grid.
+    if last_h < t_end - 1e-9 * opts.dt_h.max(1.0) {
+        sim.emit(sink);
+    }
+    Ok(())
 }
 
 /// Runs a regimen and keeps every sample.
