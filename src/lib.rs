@@ -7,5 +7,6 @@ pub mod output;
 pub mod regimen;
 pub mod report;
 pub mod scenario;
+pub mod sensitivity;
 pub mod simulation;
 pub mod solver;
