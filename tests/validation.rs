@@ -122,6 +122,46 @@ fn target_3_morphine_terminal_half_life_and_persistence() {
 }
 
 #[test]
+fn target_4_routes_inhaled_exposure_and_oral_first_pass() {
+    let auc = |tr: &Trajectory, species: &str| -> f64 {
+        let c = tr.plasma(species).expect("species");
+        tr.time_h
+            .windows(2)
+            .zip(c.windows(2))
+            .map(|(t, c)| 0.5 * (c[0] + c[1]) * (t[1] - t[0]))
+            .sum()
+    };
+    let iv = traj("10mg iv", 24.0, 0.5 * MIN);
+    let smoked = traj("10mg smoked", 24.0, 0.5 * MIN);
+    let ratio = auc(&smoked, "morphine") / auc(&iv, "morphine");
+    assert!(
+        (0.45..=0.6).contains(&ratio),
+        "inhaled/IV exposure {ratio:.2}, expected 0.45-0.6"
+    );
+
+    let oral = traj("10mg oral", 24.0, 1.0 * MIN);
+    assert!(
+        oral.plasma("heroin")
+            .expect("heroin")
+            .iter()
+            .all(|&c| c == 0.0),
+        "oral heroin reaches plasma"
+    );
+    assert!(
+        oral.plasma("mam6")
+            .expect("6-MAM")
+            .iter()
+            .all(|&c| c == 0.0),
+        "oral 6-MAM reaches plasma"
+    );
+    let (i, peak) = argmax(oral.plasma("morphine").expect("morphine"));
+    assert!(
+        peak > 0.0 && oral.time_h[i] > 0.25,
+        "oral morphine should arrive slowly"
+    );
+}
+
+#[test]
 fn target_5_activation_fast_after_heroin_slow_after_morphine() {
     let tr = traj("10mg iv", 6.0, 0.25 * MIN);
     let (i, peak) = argmax(&tr.mor_activation);
