@@ -96,13 +96,12 @@ pub fn to_csv(traj: &Trajectory) -> String {
     let mut out = traj.column_names().join(",");
     out.push('\n');
     for i in 0..traj.len() {
-        let row = traj.row(i);
-        for (j, v) in row.iter().enumerate() {
+        for j in 0..traj.column_count() {
             if j > 0 {
                 out.push(',');
             }
-            if let Some(v) = v {
-                out.push_str(&format_number(*v));
+            if let Some(v) = traj.value(j, i) {
+                out.push_str(&format_number(v));
             }
         }
         out.push('\n');
@@ -122,17 +121,16 @@ pub fn to_json(traj: &Trajectory, regimen: &str, model: &str) -> String {
         json_string(model),
         traj.len()
     );
-    let rows: Vec<Vec<Option<f64>>> = (0..traj.len()).map(|i| traj.row(i)).collect();
     for (j, name) in names.iter().enumerate() {
         if j > 0 {
             out.push(',');
         }
         let _ = write!(out, "{}:[", json_string(name));
-        for (i, row) in rows.iter().enumerate() {
+        for i in 0..traj.len() {
             if i > 0 {
                 out.push(',');
             }
-            match row[j] {
+            match traj.value(j, i) {
                 Some(v) => out.push_str(&format_number(v)),
                 None => out.push_str("null"),
             }

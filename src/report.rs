@@ -87,7 +87,7 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Tolerance (potency shift, x the naive dose for the naive effect): {:.2}x at the last dose, {:.2}x at the end",
+        "Tolerance (potency shift: x the naive concentration for a half-maximal effect): {:.2}x at the last dose, {:.2}x at the end",
         s.tolerance_fold_at_last_dose, s.tolerance_fold_at_end
     );
     let _ = writeln!(

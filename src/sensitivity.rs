@@ -74,7 +74,8 @@ pub struct Report {
     pub outputs: Vec<String>,
     /// The outputs with the parameters as written.
     pub baseline: Vec<Option<f64>>,
-    /// One row per parameter, sorted by path.
+    /// One row per parameter: table keys in sorted order, array entries (species, drugs,
+    /// routes) in file order.
     pub rows: Vec<Row>,
 }
 

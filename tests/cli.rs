@@ -150,7 +150,7 @@ fn summary_text_names_bands_and_units() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     for fragment in [
-        "moderate",
+        "(moderately severe)",
         "physically dependent  yes",
         "h after the last dose",
         "% of baseline",

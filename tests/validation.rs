@@ -139,25 +139,27 @@ fn target_4_routes_inhaled_exposure_and_oral_first_pass() {
         "inhaled/IV exposure {ratio:.2}, expected 0.45-0.6"
     );
 
-    let oral = traj("10mg oral", 24.0, 1.0 * MIN);
+    // Oral heroin: only morphine reaches plasma, after a lag, and only the naive-user fraction
+    // (0.23, Halbsguth 2008) of the dose, compared with the same molar dose of IV morphine.
+    let oral = traj("10mg oral", 24.0, 0.5 * MIN);
+    for species in ["heroin", "mam6"] {
+        let c = oral.plasma(species).expect("species");
+        assert!(
+            c.iter().all(|&c| c == 0.0),
+            "oral dosing puts {species} in plasma"
+        );
+    }
+    let mor = oral.plasma("morphine").expect("morphine");
+    let first = oral.time_h[mor.iter().position(|&c| c > 0.0).expect("morphine arrives")] * 60.0;
     assert!(
-        oral.plasma("heroin")
-            .expect("heroin")
-            .iter()
-            .all(|&c| c == 0.0),
-        "oral heroin reaches plasma"
+        (7.5..=30.0).contains(&first),
+        "morphine first seen at {first:.1} min, expected 7.5-30"
     );
+    let iv_morphine = traj("7.72mg morphine iv", 24.0, 0.5 * MIN);
+    let f = auc(&oral, "morphine") / auc(&iv_morphine, "morphine");
     assert!(
-        oral.plasma("mam6")
-            .expect("6-MAM")
-            .iter()
-            .all(|&c| c == 0.0),
-        "oral 6-MAM reaches plasma"
-    );
-    let (i, peak) = argmax(oral.plasma("morphine").expect("morphine"));
-    assert!(
-        peak > 0.0 && oral.time_h[i] > 0.25,
-        "oral morphine should arrive slowly"
+        (0.2..=0.26).contains(&f),
+        "oral heroin delivers {f:.3} of the morphine of IV, expected about 0.23"
     );
 }
 
@@ -167,7 +169,7 @@ fn target_5_activation_fast_after_heroin_slow_after_morphine() {
     let (i, peak) = argmax(&tr.mor_activation);
     let t_heroin = tr.time_h[i] * 60.0;
     assert!(
-        t_heroin <= 6.0,
+        t_heroin <= 5.0,
         "activation after IV heroin peaks at {t_heroin:.1} min, expected within ~5 min"
     );
     assert!(
@@ -282,8 +284,8 @@ fn target_9_repeated_use_gives_withdrawal_growing_with_duration_and_dose() {
     // Beyond two weeks the counter-adaptation has reached its plateau.
     let d28 = summary("10mg iv q8h x 28d").peak_withdrawal_score;
     assert!(
-        (d28 - peaks[4]).abs() < 0.05 * peaks[4],
-        "28 days {d28:.1} vs 14 days {:.1}: expected a plateau",
+        (d28 - peaks[4]).abs() < 0.02 * peaks[4],
+        "28 days {d28:.1} vs 14 days {:.1}: expected a plateau (within 2%)",
         peaks[4]
     );
 

@@ -52,9 +52,10 @@
 //! dF/dt  = k_F (DA - F)
 //! ```
 //!
-//! **Potency shift** (`tolerance_fold`): the EC50 of the reference agonist now over its naive EC50,
-//! (1 + tau_ref) / (1 + rho tau_ref): how many times the naive concentration is needed for a
-//! half-maximal effect.
+//! **Potency shift** (`tolerance_fold`): the EC50 of the reference agonist with the chronic
+//! tolerance T over its naive EC50, (1 + tau_ref) / (1 + (1 - T) tau_ref): how many times the naive
+//! concentration is needed for a half-maximal effect (each curve's half of its own maximum; as T
+//! grows the maximum falls too, so matching the naive effect itself takes more than this).
 
 use nalgebra::DVector;
 

@@ -7,9 +7,11 @@
 //!
 //! Output convention: a sample at the exact time of a dose shows the state *after* the dose.
 
+mod probe;
 mod summary;
 mod trajectory;
 
+pub use probe::{peak_activation_after, probe};
 pub use summary::{Band, Summary, SummaryBuilder};
 pub use trajectory::Trajectory;
 
@@ -188,9 +190,8 @@ pub struct Simulation<'m> {
     step_h: f64,
     /// Pending inputs, sorted by time, latest last (popped from the end).
     pending: Vec<Input>,
-    /// Times of the doses taken (for dose_number), in order.
+    /// Times of the doses given (for dose_number), in order.
     dose_times: Vec<f64>,
-    doses_taken: usize,
     plasma: Vec<f64>,
 }
 
@@ -205,7 +206,6 @@ impl<'m> Simulation<'m> {
             step_h: 0.0,
             pending: Vec::new(),
             dose_times: Vec::new(),
-            doses_taken: 0,
             plasma: vec![0.0; model.species.len()],
         }
     }
@@ -267,11 +267,6 @@ impl<'m> Simulation<'m> {
             self.y[p.state] += p.amount_umol;
             self.pending.pop();
         }
-        while self.doses_taken < self.dose_times.len()
-            && self.dose_times[self.doses_taken] <= self.time_h
-        {
-            self.doses_taken += 1;
-        }
     }
 
     /// Advances to `t_end`, giving every input on the way at its exact time, and reports a sample
@@ -302,11 +297,10 @@ impl<'m> Simulation<'m> {
                 next_k += 1;
             }
             let t0 = self.time_h;
-            let doses_taken = self.doses_taken;
             let dose_times = &self.dose_times;
             let plasma = &mut self.plasma;
             let mut local_sink = |t: f64, y: &DVector<f64>| {
-                emit_sample(model, t, y, doses_taken, dose_times, plasma, sink);
+                emit_sample(model, t, y, dose_times, plasma, sink);
             };
             self.solver.integrate(
                 &mut rhs,
@@ -330,7 +324,6 @@ impl<'m> Simulation<'m> {
             self.model,
             self.time_h,
             &self.y,
-            self.doses_taken,
             &self.dose_times,
             &mut self.plasma,
             sink,
@@ -342,7 +335,6 @@ fn emit_sample<S>(
     model: &Model,
     t: f64,
     y: &DVector<f64>,
-    doses_taken: usize,
     dose_times: &[f64],
     plasma: &mut [f64],
     sink: &mut S,
@@ -352,6 +344,9 @@ fn emit_sample<S>(
     for (s, c) in plasma.iter_mut().enumerate() {
         *c = model.plasma_ng_ml(y, s);
     }
+    // Counted from the dose times themselves, so a dose whose absorption starts after a lag
+    // counts from the moment it was taken.
+    let doses_taken = dose_times.partition_point(|d| *d <= t);
     let last = doses_taken.checked_sub(1).map(|i| dose_times[i]);
     sink(&Sample {
         time_h: t,
@@ -387,7 +382,7 @@ where
             option: "dt",
             value: format!("{} h", opts.dt_h),
             expected: format!(
-                "a step that gives at most {MAX_SAMPLES} samples over {t_end:.0} h (use a larger --dt)"
+                "a step that gives at most {MAX_SAMPLES} samples over {t_end:.0} h (use a larger --dt or a shorter --observe)"
             ),
         });
     }

@@ -38,11 +38,11 @@ impl Band {
         Band::Severe,
     ];
 
-    /// The band a score falls in. Scores are continuous here; a band starts at its lowest whole
-    /// COWS score (5, 13, 25, 37).
+    /// The band a score falls in. Scores are continuous here: mild from 5, moderate from 13,
+    /// moderately severe from 25, severe above 36.
     pub fn of(score: f64) -> Band {
         match score {
-            s if s >= 37.0 => Band::Severe,
+            s if s > 36.0 => Band::Severe,
             s if s >= 25.0 => Band::ModeratelySevere,
             s if s >= 13.0 => Band::Moderate,
             s if s >= 5.0 => Band::Mild,
@@ -50,14 +50,14 @@ impl Band {
         }
     }
 
-    /// Lowest score of the band and the lowest score of the next one (48 for the last).
+    /// Where the band starts and where the next one starts (48 for the last).
     pub fn range(self) -> (f64, f64) {
         match self {
             Band::None => (0.0, 5.0),
             Band::Mild => (5.0, 13.0),
             Band::Moderate => (13.0, 25.0),
-            Band::ModeratelySevere => (25.0, 37.0),
-            Band::Severe => (37.0, 48.0),
+            Band::ModeratelySevere => (25.0, 36.0),
+            Band::Severe => (36.0, 48.0),
         }
     }
 
@@ -96,8 +96,8 @@ pub struct Summary {
     pub withdrawal_band: Band,
     /// Peak spontaneous withdrawal score of 5 or more after the last dose.
     pub physically_dependent: bool,
-    /// Hours after the last dose when the score first rises to 5 (after the relief the last dose
-    /// gives; 0 if the last dose never brings it below 5).
+    /// Hours after the last dose when the score, rising after the relief the last dose gives,
+    /// first reaches 5 (the time of that relief if the dose never brought it below 5).
     pub withdrawal_onset_h: Option<f64>,
     /// Hours after the last dose of the peak score (only when it reaches 5).
     pub withdrawal_peak_h: Option<f64>,
@@ -119,6 +119,11 @@ pub struct Summary {
 }
 
 /// Accumulates a [`Summary`] from streamed samples.
+///
+/// The window "after the last dose" starts once that dose has given its relief: the score is
+/// followed while it keeps falling (the dose reaching the brain) and counted from the first
+/// sample where it rises again. Until then the samples count as use, so between-dose withdrawal
+/// still present at the moment of the last dose is not mistaken for withdrawal after stopping.
 #[derive(Debug, Clone)]
 pub struct SummaryBuilder {
     summary: Summary,
@@ -126,10 +131,9 @@ pub struct SummaryBuilder {
     onset_h: Option<f64>,
     resolved_h: Option<f64>,
     at_last_dose_seen: bool,
-    /// Whether the score has been below the threshold since the last dose (onset is an upward
-    /// crossing: between-dose withdrawal still present at the moment of the last dose, and
-    /// relieved by it, is not the onset of withdrawal after stopping).
-    below_since_last_dose: bool,
+    /// The last dose has reached the brain and the score is rising again.
+    relief_done: bool,
+    previous_score: f64,
 }
 
 impl SummaryBuilder {
@@ -158,7 +162,8 @@ impl SummaryBuilder {
             onset_h: None,
             resolved_h: None,
             at_last_dose_seen: false,
-            below_since_last_dose: false,
+            relief_done: false,
+            previous_score: f64::INFINITY,
         }
     }
 
@@ -173,32 +178,39 @@ impl SummaryBuilder {
         let Some(last) = sm.last_dose_h else {
             return;
         };
-        if s.time_h < last {
+        if s.time_h >= last && !self.at_last_dose_seen {
+            self.at_last_dose_seen = true;
+            sm.tolerance_fold_at_last_dose = s.obs.tolerance_fold;
+        }
+        if s.time_h >= last {
+            sm.min_dopamine_pct_baseline_after_last_dose = sm
+                .min_dopamine_pct_baseline_after_last_dose
+                .min(s.obs.dopamine_pct);
+            if !self.relief_done && score > self.previous_score {
+                self.relief_done = true;
+            }
+            self.previous_score = score;
+        }
+        if !self.relief_done {
             if s.dose_number > 0 {
                 sm.peak_withdrawal_score_during_use =
                     sm.peak_withdrawal_score_during_use.max(score);
             }
             return;
         }
-        if !self.at_last_dose_seen {
-            self.at_last_dose_seen = true;
-            sm.tolerance_fold_at_last_dose = s.obs.tolerance_fold;
-        }
         let after = s.time_h - last;
-        sm.min_dopamine_pct_baseline_after_last_dose = sm
-            .min_dopamine_pct_baseline_after_last_dose
-            .min(s.obs.dopamine_pct);
+        if score >= WITHDRAWAL_THRESHOLD && self.onset_h.is_none() {
+            self.onset_h = Some(after);
+        }
         if score > sm.peak_withdrawal_score {
             sm.peak_withdrawal_score = score;
             self.peak_time_h = after;
             self.resolved_h = None;
         }
-        if score < WITHDRAWAL_THRESHOLD {
-            self.below_since_last_dose = true;
-        } else if self.onset_h.is_none() && self.below_since_last_dose {
-            self.onset_h = Some(after);
-        }
-        if self.onset_h.is_some() && self.resolved_h.is_none() && score < WITHDRAWAL_THRESHOLD {
+        if self.resolved_h.is_none()
+            && sm.peak_withdrawal_score >= WITHDRAWAL_THRESHOLD
+            && score < WITHDRAWAL_THRESHOLD
+        {
             self.resolved_h = Some(after);
         }
     }
@@ -209,7 +221,7 @@ impl SummaryBuilder {
         sm.withdrawal_band = Band::of(sm.peak_withdrawal_score);
         sm.physically_dependent = sm.peak_withdrawal_score >= WITHDRAWAL_THRESHOLD;
         if sm.physically_dependent {
-            sm.withdrawal_onset_h = self.onset_h.or(Some(0.0));
+            sm.withdrawal_onset_h = self.onset_h;
             sm.withdrawal_peak_h = Some(self.peak_time_h);
             sm.withdrawal_resolved_h = self.resolved_h;
         }

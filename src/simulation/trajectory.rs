@@ -101,23 +101,36 @@ impl Trajectory {
         names
     }
 
+    /// Number of columns, as in [`Self::column_names`].
+    pub fn column_count(&self) -> usize {
+        self.species.len() + 11
+    }
+
+    /// The value of column `j` ([`Self::column_names`] order) at row `i`, `None` where undefined
+    /// (time since the last dose before the first dose).
+    pub fn value(&self, j: usize, i: usize) -> Option<f64> {
+        let n = self.species.len();
+        let v = match j {
+            0 => self.time_h[i],
+            j if j <= n => self.plasma_ng_ml[j - 1][i],
+            j => match j - n {
+                1 => self.mor_occupancy[i],
+                2 => self.mor_activation[i],
+                3 => self.dopamine_pct_baseline[i],
+                4 => self.tolerance_fold[i],
+                5 => self.dependence[i],
+                6 => self.unopposed_drive[i],
+                7 => self.sensitization[i],
+                8 => self.withdrawal_score[i],
+                9 => self.dose_number[i] as f64,
+                _ => self.time_after_dose_h[i],
+            },
+        };
+        v.is_finite().then_some(v)
+    }
+
     /// The values of row `i` in [`Self::column_names`] order (`None` where undefined).
     pub fn row(&self, i: usize) -> Vec<Option<f64>> {
-        let mut row = vec![Some(self.time_h[i])];
-        row.extend(self.plasma_ng_ml.iter().map(|c| Some(c[i])));
-        row.extend([
-            Some(self.mor_occupancy[i]),
-            Some(self.mor_activation[i]),
-            Some(self.dopamine_pct_baseline[i]),
-            Some(self.tolerance_fold[i]),
-            Some(self.dependence[i]),
-            Some(self.unopposed_drive[i]),
-            Some(self.sensitization[i]),
-            Some(self.withdrawal_score[i]),
-            Some(self.dose_number[i] as f64),
-        ]);
-        let tad = self.time_after_dose_h[i];
-        row.push(tad.is_finite().then_some(tad));
-        row
+        (0..self.column_count()).map(|j| self.value(j, i)).collect()
     }
 }

@@ -1,0 +1,86 @@
+//! The summary's definitions: onset after the relief the last dose gives, the peak, resolution,
+//! short windows, and dose bookkeeping with absorption lags.
+
+use opioid_sim::model::Model;
+use opioid_sim::regimen::Regimen;
+use opioid_sim::simulation::{simulate, summarize, Band, SimOptions, Summary};
+
+fn summary(text: &str, observe_h: f64) -> Summary {
+    let model = Model::default_heroin().expect("model");
+    summarize(&model, &Regimen::parse(text).expect("regimen"), observe_h).expect("summary")
+}
+
+#[test]
+fn withdrawal_present_at_the_last_dose_is_use_not_withdrawal_after_stopping() {
+    // A dependent person takes one more dose and is observed for 3 h: the dose relieves the
+    // between-dose withdrawal, and no withdrawal after stopping is seen yet.
+    let s = summary("10mg iv q8h x 14d then 10mg iv", 3.0);
+    assert!(
+        s.peak_withdrawal_score < 5.0,
+        "peak {:.1}",
+        s.peak_withdrawal_score
+    );
+    assert!(!s.physically_dependent);
+    assert!(
+        s.peak_withdrawal_score_during_use >= 5.0,
+        "the pre-dose withdrawal counts as use"
+    );
+}
+
+#[test]
+fn resolution_is_found_even_when_the_last_dose_gives_no_relief() {
+    let s = summary("10mg iv q8h x 14d then wait 12h then 0.1mg iv", 12.0 * 24.0);
+    assert!(s.physically_dependent);
+    let peak = s.withdrawal_peak_h.expect("peak");
+    let resolved = s.withdrawal_resolved_h.expect("resolved within 12 days");
+    assert!(resolved > peak);
+    assert!(
+        s.withdrawal_onset_h.expect("onset") < 1.0,
+        "withdrawal was present at once"
+    );
+}
+
+#[test]
+fn a_short_window_reports_no_resolution() {
+    let s = summary("10mg iv q8h x 14d", 24.0);
+    assert!(s.physically_dependent);
+    assert_eq!(s.withdrawal_resolved_h, None);
+    assert!(s.withdrawal_peak_h.expect("peak") <= 24.0);
+}
+
+#[test]
+fn bands_follow_the_cows_cut_offs() {
+    for (score, band) in [
+        (0.0, Band::None),
+        (4.99, Band::None),
+        (5.0, Band::Mild),
+        (12.9, Band::Mild),
+        (13.0, Band::Moderate),
+        (25.0, Band::ModeratelySevere),
+        (36.0, Band::ModeratelySevere),
+        (36.5, Band::Severe),
+        (48.0, Band::Severe),
+    ] {
+        assert_eq!(Band::of(score), band, "score {score}");
+    }
+}
+
+#[test]
+fn doses_count_from_when_they_are_taken_even_with_an_absorption_lag() {
+    let model = Model::default_heroin().expect("model");
+    let regimen = Regimen::parse("10mg oral q8h x 2").expect("regimen");
+    let opts = SimOptions {
+        observe_h: 1.0,
+        dt_h: 1.0 / 12.0,
+        ..SimOptions::default()
+    };
+    let t = simulate(&model, &regimen, &opts).expect("simulate");
+    let i = t
+        .time_h
+        .iter()
+        .position(|&x| (x - 8.0).abs() < 1e-9)
+        .expect("sample at 8 h");
+    assert_eq!(t.dose_number[i], 2);
+    assert_eq!(t.time_after_dose_h[i], 0.0);
+    assert_eq!(t.dose_number[i - 1], 1);
+}
