@@ -10,3 +10,4 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod simulation;
 pub mod solver;
+pub mod toml_file;

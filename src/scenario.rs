@@ -12,32 +12,15 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::model::line_column;
 use crate::regimen::{parse_duration_h, Regimen, RegimenError};
+use crate::toml_file::{self, FileError};
 
 /// What can go wrong when loading a scenario.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("cannot read scenario file {path}: {reason}")]
-    Io {
-        /// The path given.
-        path: String,
-        /// The reason.
-        reason: String,
-    },
-    /// Malformed TOML, an unknown key or a wrong type.
-    #[error("{origin}:{line}:{column}: {message}")]
-    Syntax {
-        /// File name.
-        origin: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// The parser's message.
-        message: String,
-    },
+    /// The file cannot be read or parsed (with line and column).
+    #[error(transparent)]
+    File(#[from] FileError),
     /// Neither or both of `regimen` and `phases`.
     #[error("{origin}: give exactly one of `regimen = \"...\"` or `phases = [\"...\", ...]`")]
     RegimenMissing {
@@ -96,24 +79,13 @@ impl Scenario {
 
     /// Loads a scenario file.
     pub fn from_path(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::Io {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let text = toml_file::read(path, "scenario")?;
         Scenario::from_toml_str(&text, &path.display().to_string())
     }
 
     /// Parses scenario text; `origin` names it in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let file: ScenarioFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = line_column(text, e.span().map_or(0, |s| s.start));
-            ScenarioError::Syntax {
-                origin: origin.to_string(),
-                line,
-                column,
-                message: e.message().trim().replace('\n', " "),
-            }
-        })?;
+        let file: ScenarioFile = toml_file::parse(text, origin)?;
         let (field, regimen_text) = match (file.regimen, file.phases) {
             (Some(r), None) => ("regimen", r),
             (None, Some(p)) if !p.is_empty() => ("phases", p.join(" then ")),

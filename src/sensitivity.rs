@@ -13,6 +13,7 @@ use crate::model::file::ModelFile;
 use crate::model::{Model, ModelError};
 use crate::regimen::Regimen;
 use crate::simulation::{summarize, SimError, Summary};
+use crate::toml_file;
 
 /// What can go wrong in a sensitivity run.
 #[derive(Debug, thiserror::Error)]
@@ -172,12 +173,7 @@ pub fn analyse(
     }
     let base_model = Model::from_toml_str(model_text, origin)?;
     let base = outputs(&summarize(&base_model, regimen, observe_h)?);
-    let tree: toml::Value = toml::from_str(model_text).map_err(|e| ModelError::Syntax {
-        origin: origin.to_string(),
-        line: 0,
-        column: 0,
-        message: e.message().to_string(),
-    })?;
+    let tree: toml::Value = toml_file::parse(model_text, origin).map_err(ModelError::from)?;
     let mut params = Vec::new();
     find_params(&tree, &mut Vec::new(), "", &mut params);
 

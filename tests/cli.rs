@@ -266,53 +266,40 @@ fn bad_files_are_rejected_with_line_and_column() {
         &["bad.toml", "regimen", "column"],
     );
 
-    // A model with a misspelt key, and one with a bad value.
+    // Model files with a misspelt key, a negative value and an unknown unit.
     let model = include_str!("../models/heroin.toml");
-    let typo = model.replacen("clearance = {", "clearence = {", 1);
-    std::fs::write(&bad, typo).expect("write");
-    check_error(
-        &[
-            "summary",
-            "-r",
-            "10mg iv",
-            "--model",
-            bad.to_str().expect("utf-8"),
-        ],
-        &["bad.toml:", "clearence"],
-    );
-    let negative = model.replacen(
-        "value = 130, unit = \"L/h\"",
-        "value = -130, unit = \"L/h\"",
-        1,
-    );
-    assert_ne!(negative, model, "the edit must hit the heroin clearance");
-    std::fs::write(&bad, negative).expect("write");
-    check_error(
-        &[
-            "summary",
-            "-r",
-            "10mg iv",
-            "--model",
-            bad.to_str().expect("utf-8"),
-        ],
-        &["species.heroin.clearance", "-130"],
-    );
-    let unit = model.replacen(
-        "value = 130, unit = \"L/h\"",
-        "value = 130, unit = \"L/day\"",
-        1,
-    );
-    std::fs::write(&bad, unit).expect("write");
-    check_error(
-        &[
-            "summary",
-            "-r",
-            "10mg iv",
-            "--model",
-            bad.to_str().expect("utf-8"),
-        ],
-        &["species.heroin.clearance", "L/day", "L/h"],
-    );
+    let clearance = "value = 130, unit = \"L/h\"";
+    for (from, to, expected) in [
+        (
+            "clearance = {",
+            "clearence = {",
+            &["bad.toml:", "clearence"][..],
+        ),
+        (
+            clearance,
+            "value = -130, unit = \"L/h\"",
+            &["species.heroin.clearance", "-130"][..],
+        ),
+        (
+            clearance,
+            "value = 130, unit = \"L/day\"",
+            &["species.heroin.clearance", "L/day", "L/h"][..],
+        ),
+    ] {
+        let edited = model.replacen(from, to, 1);
+        assert_ne!(edited, model, "the edit {from:?} must hit the model text");
+        std::fs::write(&bad, edited).expect("write");
+        check_error(
+            &[
+                "summary",
+                "-r",
+                "10mg iv",
+                "--model",
+                bad.to_str().expect("utf-8"),
+            ],
+            expected,
+        );
+    }
 }
 
 #[test]

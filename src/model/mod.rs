@@ -19,6 +19,7 @@ use std::f64::consts::LN_2;
 use std::path::Path;
 
 use crate::regimen::Route;
+use crate::toml_file::{self, FileError};
 use file::ModelFile;
 use param::{Bound, Quantity};
 
@@ -28,26 +29,9 @@ pub const DEFAULT_MODEL_TOML: &str = include_str!("../../models/heroin.toml");
 /// What can go wrong when loading a model.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ModelError {
-    /// The file could not be read.
-    #[error("cannot read model file {path}: {reason}")]
-    Io {
-        /// The path given.
-        path: String,
-        /// The operating system's reason.
-        reason: String,
-    },
-    /// The TOML is malformed, has an unknown key or a value of the wrong type.
-    #[error("{origin}:{line}:{column}: {message}")]
-    Syntax {
-        /// File name or `<embedded>`.
-        origin: String,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// The parser's message.
-        message: String,
-    },
+    /// The file cannot be read or parsed (with line and column).
+    #[error(transparent)]
+    File(#[from] FileError),
     /// A unit is not one of those accepted for the field.
     #[error("{field}: unit \"{unit}\" is not accepted here; use one of {accepted}")]
     Unit {
@@ -262,24 +246,13 @@ impl Model {
 
     /// Loads and validates a model file.
     pub fn from_path(path: &Path) -> Result<Model, ModelError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ModelError::Io {
-            path: path.display().to_string(),
-            reason: e.to_string(),
-        })?;
+        let text = toml_file::read(path, "model")?;
         Model::from_toml_str(&text, &path.display().to_string())
     }
 
     /// Parses and validates model text; `origin` names the file in error messages.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Model, ModelError> {
-        let file: ModelFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = line_column(text, e.span().map_or(0, |s| s.start));
-            ModelError::Syntax {
-                origin: origin.to_string(),
-                line,
-                column,
-                message: e.message().trim().replace('\n', " "),
-            }
-        })?;
+        let file: ModelFile = toml_file::parse(text, origin)?;
         Model::from_file_model(&file)
     }
 
@@ -663,13 +636,4 @@ fn check_metabolite_chain(species: &[Species]) -> Result<(), ModelError> {
         }
     }
     Ok(())
-}
-
-/// 1-based line and column of a byte offset.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
