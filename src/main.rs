@@ -7,6 +7,9 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use opioid_sim::chart::{
+    plot_figure, write_chart, write_lesson, Format as ImageFormat, LessonChart, Size,
+};
 use opioid_sim::model::Model;
 use opioid_sim::output::{to_csv, to_json, write_atomic};
 use opioid_sim::regimen::parse_duration_h;
@@ -29,6 +32,10 @@ enum Command {
     Simulate(SimulateArgs),
     /// Print the headline numbers of a regimen: withdrawal, tolerance, dopamine.
     Summary(SummaryArgs),
+    /// Write the lesson charts (PNG and SVG) and their index README.md.
+    Lesson(LessonArgs),
+    /// Chart a regimen: drug levels, MOR activation, dopamine, tolerance and withdrawal.
+    Plot(PlotArgs),
 }
 
 /// Where the regimen comes from, and which model runs it.
@@ -77,6 +84,43 @@ struct SummaryArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct LessonArgs {
+    /// Output folder (created if missing, when its parent folder exists).
+    #[arg(long, short = 'o', default_value = "plots")]
+    out: PathBuf,
+    /// Chart size: slide (1600x900), print (2400x1500) or WIDTHxHEIGHT in pixels.
+    #[arg(long, default_value = "slide", value_parser = parse_size)]
+    size: Size,
+    /// Write only this chart (repeatable; the index README.md needs all of them). One of:
+    /// single-vs-repeated, pk-metabolites, routes, dopamine-repeated, tolerance-dose-response,
+    /// withdrawal-vs-duration, dependence-threshold, recovery-and-relapse.
+    #[arg(long = "chart", value_name = "NAME", value_parser = parse_chart)]
+    charts: Vec<LessonChart>,
+}
+
+#[derive(Debug, Args)]
+struct PlotArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output image, .png or .svg (written atomically).
+    #[arg(long, short = 'o', default_value = "opioid-sim-plot.png")]
+    out: PathBuf,
+    /// Chart size: slide (1600x900), print (2400x1500) or WIDTHxHEIGHT in pixels.
+    #[arg(long, default_value = "slide", value_parser = parse_size)]
+    size: Size,
+}
+
+fn parse_size(text: &str) -> Result<Size, String> {
+    text.parse()
+        .map_err(|e: opioid_sim::chart::ChartError| e.to_string())
+}
+
+fn parse_chart(text: &str) -> Result<LessonChart, String> {
+    text.parse()
+        .map_err(|e: opioid_sim::chart::ChartError| e.to_string())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -140,6 +184,43 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 print!("{}", summary_text(&summary, &run.model));
             }
+        }
+        Command::Lesson(args) => {
+            let model = Model::default_heroin().context("the built-in model is invalid (a bug)")?;
+            let mut charts: Vec<LessonChart> = Vec::new();
+            for c in if args.charts.is_empty() {
+                LessonChart::ALL.to_vec()
+            } else {
+                args.charts.clone()
+            } {
+                if !charts.contains(&c) {
+                    charts.push(c);
+                }
+            }
+            let written = write_lesson(&model, &args.out, args.size, &charts)?;
+            let index = if written.len() > 2 * charts.len() {
+                " and README.md"
+            } else {
+                ""
+            };
+            println!(
+                "wrote {} chart{} (PNG and SVG){index} to {}",
+                charts.len(),
+                if charts.len() == 1 { "" } else { "s" },
+                args.out.display()
+            );
+        }
+        Command::Plot(args) => {
+            ImageFormat::of_path(&args.out)?;
+            let run = load(&args.input)?;
+            let fig = plot_figure(
+                &run.model,
+                &run.scenario.title,
+                &run.scenario.regimen,
+                run.observe_h,
+            )?;
+            write_chart(&fig, args.size, &args.out)?;
+            println!("wrote {}", args.out.display());
         }
     }
     Ok(())

@@ -1,0 +1,184 @@
+//! The lesson charts: for each, the scenarios it simulates and the [`Figure`] it makes of them.
+//!
+//! Each chart is one entry of [`DEFINITIONS`]: a name, a heading and a `build` function (one file
+//! per chart) that runs the chart's scenarios and returns a figure and its caption. The
+//! functions only assemble data (series, bands, notes); `render.rs` does all the drawing. Every
+//! number in a title or caption is read from the simulation, so the text stays true when the
+//! model changes. What the charts share (running a scenario, thinning lines, the COWS axis) is in
+//! `shared.rs`.
+
+mod dependence_threshold;
+mod dopamine_repeated;
+mod pk_metabolites;
+mod recovery_and_relapse;
+mod routes;
+mod shared;
+mod single_vs_repeated;
+mod tolerance_dose_response;
+mod withdrawal_vs_duration;
+
+use std::str::FromStr;
+
+use super::figure::Figure;
+use super::ChartError;
+use crate::model::Model;
+
+pub(crate) use shared::{footer, round_up};
+
+/// The lesson charts, in teaching order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LessonChart {
+    /// One dose beside two weeks of use: the headline.
+    SingleVsRepeated,
+    /// Heroin, 6-MAM and morphine in plasma after one IV dose.
+    PkMetabolites,
+    /// MOR activation after the same dose by four routes.
+    Routes,
+    /// Dopamine across the first days of use and after stopping.
+    DopamineRepeated,
+    /// Dose-response curves on day 1, 7 and 14 of use.
+    ToleranceDoseResponse,
+    /// Withdrawal after stopping, by length of prior use.
+    WithdrawalVsDuration,
+    /// Peak withdrawal against days of use, by doses a day.
+    DependenceThreshold,
+    /// Withdrawal fades, tolerance lingers, the old dose hits harder.
+    RecoveryAndRelapse,
+}
+
+impl LessonChart {
+    /// Every lesson chart, in teaching order.
+    pub const ALL: [LessonChart; 8] = [
+        LessonChart::SingleVsRepeated,
+        LessonChart::PkMetabolites,
+        LessonChart::Routes,
+        LessonChart::DopamineRepeated,
+        LessonChart::ToleranceDoseResponse,
+        LessonChart::WithdrawalVsDuration,
+        LessonChart::DependenceThreshold,
+        LessonChart::RecoveryAndRelapse,
+    ];
+
+    fn definition(self) -> &'static Definition {
+        &DEFINITIONS[self as usize]
+    }
+
+    /// The file name stem, e.g. `single-vs-repeated`.
+    pub fn name(self) -> &'static str {
+        self.definition().name
+    }
+
+    /// A short heading for the index, e.g. "One dose vs two weeks of use".
+    pub fn heading(self) -> &'static str {
+        self.definition().heading
+    }
+
+    /// The names of all lesson charts, comma-separated (for messages).
+    pub fn names() -> String {
+        LessonChart::ALL.map(LessonChart::name).join(", ")
+    }
+}
+
+impl std::fmt::Display for LessonChart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for LessonChart {
+    type Err = ChartError;
+
+    fn from_str(text: &str) -> Result<LessonChart, ChartError> {
+        let t = text.trim().to_ascii_lowercase();
+        LessonChart::ALL
+            .into_iter()
+            .find(|c| c.name() == t)
+            .ok_or_else(|| ChartError::UnknownChart {
+                name: text.to_string(),
+                available: LessonChart::names(),
+            })
+    }
+}
+
+/// A built lesson chart: the figure and the text that goes with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lesson {
+    /// Which chart.
+    pub chart: LessonChart,
+    /// What to draw.
+    pub figure: Figure,
+    /// 2-4 sentences: what it shows, the teaching point, the scenario.
+    pub caption: String,
+    /// Short alternative text for the image.
+    pub alt: String,
+}
+
+/// What a chart's build function returns.
+struct Built {
+    figure: Figure,
+    caption: String,
+    alt: String,
+}
+
+/// One lesson chart: its name, heading, and how to build it from the model.
+struct Definition {
+    name: &'static str,
+    heading: &'static str,
+    build: fn(&Model) -> Result<Built, ChartError>,
+}
+
+/// The lesson charts, in [`LessonChart::ALL`] order.
+const DEFINITIONS: [Definition; 8] = [
+    Definition {
+        name: "single-vs-repeated",
+        heading: "One dose vs two weeks of use",
+        build: single_vs_repeated::build,
+    },
+    Definition {
+        name: "pk-metabolites",
+        heading: "Heroin, 6-MAM and morphine in the blood",
+        build: pk_metabolites::build,
+    },
+    Definition {
+        name: "routes",
+        heading: "Route of use: speed and height of the peak",
+        build: routes::build,
+    },
+    Definition {
+        name: "dopamine-repeated",
+        heading: "Dopamine with repeated use and after stopping",
+        build: dopamine_repeated::build,
+    },
+    Definition {
+        name: "tolerance-dose-response",
+        heading: "Tolerance: the dose-response curve moves right",
+        build: tolerance_dose_response::build,
+    },
+    Definition {
+        name: "withdrawal-vs-duration",
+        heading: "Withdrawal grows with the length of use",
+        build: withdrawal_vs_duration::build,
+    },
+    Definition {
+        name: "dependence-threshold",
+        heading: "How much use it takes to become dependent",
+        build: dependence_threshold::build,
+    },
+    Definition {
+        name: "recovery-and-relapse",
+        heading: "Recovery and relapse: withdrawal fades, tolerance lingers",
+        build: recovery_and_relapse::build,
+    },
+];
+
+/// Builds one lesson chart from the model.
+pub fn lesson(model: &Model, chart: LessonChart) -> Result<Lesson, ChartError> {
+    let def = chart.definition();
+    let built = (def.build)(model)?;
+    Ok(Lesson {
+        chart,
+        figure: built.figure,
+        caption: built.caption,
+        alt: built.alt,
+    })
+}
