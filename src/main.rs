@@ -1,6 +1,7 @@
 //! The `opioid-sim` command line: parses arguments, calls the library, prints, and maps errors to
 //! exit codes (0 success, 2 bad input or an output that cannot be written).
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,9 +14,10 @@ use opioid_sim::chart::{
 use opioid_sim::model::Model;
 use opioid_sim::output::{to_csv, to_json, write_atomic};
 use opioid_sim::regimen::parse_duration_h;
-use opioid_sim::report::summary_text;
+use opioid_sim::report::{sensitivity_text, summary_text};
 use opioid_sim::scenario::Scenario;
 use opioid_sim::simulation::{simulate, summarize, SimOptions};
+use opioid_sim::{model, sensitivity, toml_file};
 
 /// A teaching simulator of opioid tolerance and physical dependence.
 /// Teaching model, not medical advice.
@@ -36,6 +38,8 @@ enum Command {
     Lesson(LessonArgs),
     /// Chart a regimen: drug levels, MOR activation, dopamine, tolerance and withdrawal.
     Plot(PlotArgs),
+    /// How much each model parameter moves the headline numbers of a regimen (elasticities).
+    Sensitivity(SensitivityArgs),
 }
 
 /// Where the regimen comes from, and which model runs it.
@@ -113,6 +117,21 @@ struct PlotArgs {
     size: Size,
 }
 
+#[derive(Debug, Args)]
+struct SensitivityArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Relative change applied to each parameter, down and up, in percent.
+    #[arg(long, default_value_t = 10.0)]
+    step_pct: f64,
+    /// Show only the N parameters with the largest effect (0 for all).
+    #[arg(long, default_value_t = 15)]
+    top: usize,
+    /// Print the whole analysis as one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
 fn parse_size(text: &str) -> Result<Size, String> {
     text.parse()
         .map_err(|e: opioid_sim::chart::ChartError| e.to_string())
@@ -173,16 +192,16 @@ fn run(cli: Cli) -> Result<()> {
             };
             match &args.out {
                 Some(path) => write_atomic(path, text.as_bytes())?,
-                None => print!("{text}"),
+                None => to_stdout(&text)?,
             }
         }
         Command::Summary(args) => {
             let run = load(&args.input)?;
             let summary = summarize(&run.model, &run.scenario.regimen, run.observe_h)?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&summary)?);
+                to_stdout(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
             } else {
-                print!("{}", summary_text(&summary, &run.model));
+                to_stdout(&summary_text(&summary, &run.model))?;
             }
         }
         Command::Lesson(args) => {
@@ -203,12 +222,12 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 ""
             };
-            println!(
-                "wrote {} chart{} (PNG and SVG){index} to {}",
+            to_stdout(&format!(
+                "wrote {} chart{} (PNG and SVG){index} to {}\n",
                 charts.len(),
                 if charts.len() == 1 { "" } else { "s" },
                 args.out.display()
-            );
+            ))?;
         }
         Command::Plot(args) => {
             ImageFormat::of_path(&args.out)?;
@@ -220,10 +239,43 @@ fn run(cli: Cli) -> Result<()> {
                 run.observe_h,
             )?;
             write_chart(&fig, args.size, &args.out)?;
-            println!("wrote {}", args.out.display());
+            to_stdout(&format!("wrote {}\n", args.out.display()))?;
+        }
+        Command::Sensitivity(args) => {
+            let run = load(&args.input)?;
+            let (text, origin) = match &args.input.model {
+                Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),
+                None => (
+                    model::DEFAULT_MODEL_TOML.to_string(),
+                    "models/heroin.toml (embedded)".to_string(),
+                ),
+            };
+            let report = sensitivity::analyse(
+                &text,
+                &origin,
+                &run.scenario.regimen,
+                run.observe_h,
+                args.step_pct / 100.0,
+            )?;
+            if args.json {
+                to_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+            } else {
+                to_stdout(&sensitivity_text(&report, args.top))?;
+            }
         }
     }
     Ok(())
+}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+fn to_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(e).context("writing to standard output")
+        }
+        _ => Ok(()),
+    }
 }
 
 fn main() -> ExitCode {

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::model::Model;
+use crate::sensitivity::Report;
 use crate::simulation::Summary;
 
 /// The line every output carries.
@@ -100,5 +101,83 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
         "MOR activation: peak {:.2} (0-1)",
         s.peak_mor_activation
     );
+    out
+}
+
+/// The sensitivity report as a table: the parameters with the largest effect first (at most
+/// `top` of them; 0 for all), one column per output.
+pub fn sensitivity_text(r: &Report, top: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Sensitivity of: {} ({DISCLAIMER})", r.regimen);
+    let _ = writeln!(
+        out,
+        "Elasticity = relative change of the output / relative change of the parameter ({}% down and up); \"-\" where the output is undefined.",
+        r.step * 100.0
+    );
+    let short = [
+        "peak score",
+        "onset",
+        "peak at",
+        "resolved",
+        "tol. fold",
+        "peak DA",
+    ];
+    let _ = writeln!(out);
+    let _ = write!(out, "{:<52}", "parameter (value unit)");
+    for name in short {
+        let _ = write!(out, "{name:>11}");
+    }
+    let _ = writeln!(out);
+    let _ = write!(out, "{:<52}", "baseline");
+    for v in &r.baseline {
+        match v {
+            Some(v) => {
+                let _ = write!(out, "{v:>11.2}");
+            }
+            None => {
+                let _ = write!(out, "{:>11}", "-");
+            }
+        }
+    }
+    let _ = writeln!(out);
+    let mut rows: Vec<_> = r.rows.iter().collect();
+    let size = |row: &&crate::sensitivity::Row| {
+        row.elasticity
+            .iter()
+            .flatten()
+            .fold(0.0_f64, |m, e| m.max(e.abs()))
+    };
+    rows.sort_by(|a, b| size(b).total_cmp(&size(a)));
+    let shown = if top == 0 {
+        rows.len()
+    } else {
+        top.min(rows.len())
+    };
+    for row in &rows[..shown] {
+        let label = format!("{} ({} {})", row.parameter, row.value, row.unit);
+        let _ = write!(out, "{label:<52}");
+        for e in &row.elasticity {
+            match e {
+                // Printing -0.00 would suggest a sign where there is none.
+                Some(e) if e.abs() < 0.005 => {
+                    let _ = write!(out, "{:>11}", "0.00");
+                }
+                Some(e) => {
+                    let _ = write!(out, "{e:>11.2}");
+                }
+                None => {
+                    let _ = write!(out, "{:>11}", "-");
+                }
+            }
+        }
+        let _ = writeln!(out);
+    }
+    if shown < rows.len() {
+        let _ = writeln!(
+            out,
+            "({} more parameters with smaller effects; --top 0 shows all)",
+            rows.len() - shown
+        );
+    }
     out
 }

@@ -344,3 +344,52 @@ fn usage_errors_exit_with_2() {
     let o = run(&["simulate", "-r", "10mg iv", "--format", "xml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn sensitivity_prints_a_table_and_json() {
+    let o = run(&["sensitivity", "-r", "10mg iv q8h x 14d", "--top", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("baseline") && text.contains("Elasticity"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(5 of") || text.contains("more parameters with smaller effects"),
+        "{text}"
+    );
+    let o = run(&["sensitivity", "-r", "10mg iv", "--json", "--step-pct", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["step"], serde_json::json!(0.05));
+    assert!(v["rows"].as_array().is_some_and(|r| r.len() > 40));
+    check_error(
+        &["sensitivity", "-r", "10mg iv", "--step-pct", "0"],
+        &["step", "0.5"],
+    );
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin()
+        .args(["simulate", "-r", "10mg iv q8h x 14d", "--dt", "1min"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first)
+        .expect("a line");
+    assert!(first.starts_with("time_h,"));
+    // The reader is dropped here: the pipe closes while the program is still writing.
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
