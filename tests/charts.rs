@@ -593,23 +593,30 @@ fn a_read_only_folder_is_an_error_and_leaves_no_temporary_files() {
     use std::os::unix::fs::PermissionsExt;
     let dir = scratch("read-only");
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
-    // Some users (root) may write anyway; then there is nothing to test.
+    // root writes to read-only folders anyway; /proc refuses new files even to root.
     let probe = dir.join("probe");
-    if std::fs::write(&probe, b"x").is_ok() {
+    let target = if std::fs::write(&probe, b"x").is_ok() {
         let _ = std::fs::remove_file(&probe);
-        eprintln!("skipped: this user can write to read-only folders");
-        return;
-    }
+        std::path::PathBuf::from("/proc")
+    } else {
+        dir.clone()
+    };
+    assert!(
+        std::fs::write(target.join("probe"), b"x").is_err(),
+        "{} must be unwritable",
+        target.display()
+    );
     let fig = &lessons()[1].figure;
     for name in ["chart.png", "chart.svg"] {
-        match write_chart(fig, Size::Slide, &dir.join(name)) {
+        match write_chart(fig, Size::Slide, &target.join(name)) {
             Err(e @ ChartError::Output(OutputError::Io { .. })) => {
                 assert!(e.to_string().contains(name), "{e}");
             }
             other => panic!("{name}: {other:?}"),
         }
+        assert!(!target.join(name).exists());
     }
-    assert!(write_lesson(model(), &dir, Size::Slide, &[LessonChart::Routes]).is_err());
+    assert!(write_lesson(model(), &target, Size::Slide, &[LessonChart::Routes]).is_err());
     assert!(files_in(&dir).is_empty());
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
 }

@@ -248,16 +248,29 @@ fn a_read_only_folder_is_exit_2_and_writes_nothing() {
     let dir = scratch("read-only");
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
     let probe = dir.join("probe");
-    if std::fs::write(&probe, b"x").is_ok() {
-        // This user (e.g. root) writes to read-only folders; nothing to test here.
+    // root writes to read-only folders anyway; /proc refuses new files even to root.
+    let target = if std::fs::write(&probe, b"x").is_ok() {
         let _ = std::fs::remove_file(&probe);
-        eprintln!("skipped: this user can write to read-only folders");
-        return;
-    }
-    let o = run(&["lesson", "--out", path(&dir), "--chart", "routes"]);
+        std::path::PathBuf::from("/proc")
+    } else {
+        dir.clone()
+    };
+    assert!(
+        std::fs::write(target.join("probe"), b"x").is_err(),
+        "{} must be unwritable",
+        target.display()
+    );
+    let o = run(&["lesson", "--out", path(&target), "--chart", "routes"]);
     assert_fails(&o, &["cannot write"]);
-    let o = run(&["plot", "-r", "10mg iv", "--out", path(&dir.join("p.svg"))]);
+    let o = run(&[
+        "plot",
+        "-r",
+        "10mg iv",
+        "--out",
+        path(&target.join("p.svg")),
+    ]);
     assert_fails(&o, &["cannot write", "p.svg"]);
+    assert!(!target.join("routes.png").exists() && !target.join("p.svg").exists());
     assert!(files_in(&dir).is_empty());
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
 }
