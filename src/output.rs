@@ -73,10 +73,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 
 /// Formats a number for CSV and JSON: up to six decimals, trailing zeros removed.
 pub fn format_number(x: f64) -> String {
-    if x == 0.0 {
-        return "0".into();
-    }
-    let mut s = format!("{x:.6}");
+    format_decimals(x, 6)
+}
+
+/// A number with at most `decimals` decimals: trailing zeros and a negative zero removed.
+pub fn format_decimals(x: f64, decimals: usize) -> String {
+    let mut s = format!("{x:.decimals$}");
     if s.contains('.') {
         while s.ends_with('0') {
             s.pop();

@@ -31,6 +31,17 @@ pub struct Column {
     pub panels: Vec<Panel>,
 }
 
+impl Column {
+    /// The only column of a figure: no heading, full width.
+    pub fn single(panels: Vec<Panel>) -> Column {
+        Column {
+            heading: None,
+            weight: 1.0,
+            panels,
+        }
+    }
+}
+
 /// One plot area with its axes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Panel {
@@ -283,19 +294,7 @@ pub fn nice_step(raw: f64) -> f64 {
 
 /// A number with `decimals` decimals, trailing zeros and a negative zero removed.
 pub fn format_tick(v: f64, decimals: usize) -> String {
-    let mut s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" {
-        s = "0".into();
-    }
-    s
+    crate::output::format_decimals(v, decimals)
 }
 
 /// A horizontal shaded band.

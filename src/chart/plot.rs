@@ -181,11 +181,7 @@ pub fn plot_figure(
             if regimen.doses().len() == 1 { "" } else { "s" },
             super::figure::format_tick(t_end, 1)
         ),
-        columns: vec![Column {
-            heading: None,
-            weight: 1.0,
-            panels: vec![plasma, act, dop, tol, wd],
-        }],
+        columns: vec![Column::single(vec![plasma, act, dop, tol, wd])],
         footer: footer(model),
     })
 }

@@ -154,11 +154,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         subtitle: format!(
             "Model: the highest withdrawal score after stopping 10 mg heroin IV taken 1-4 times a day for 1-{max_days} days."
         ),
-        columns: vec![Column {
-            heading: None,
-            weight: 1.0,
-            panels: vec![panel],
-        }],
+        columns: vec![Column::single(vec![panel])],
         footer: footer(model),
     };
     let caption = format!(

@@ -128,11 +128,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let figure = Figure {
         title,
         subtitle: "Model of one 10 mg heroin IV dose: plasma levels of heroin and what the body turns it into.".into(),
-        columns: vec![Column {
-            heading: None,
-            weight: 1.0,
-            panels: vec![panel],
-        }],
+        columns: vec![Column::single(vec![panel])],
         footer: footer(model),
     };
     let caption = format!(

@@ -101,11 +101,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let figure = Figure {
         title,
         subtitle: "Model of brain MOR activation after 10 mg heroin taken four ways; top: the first hour, bottom: eight hours.".into(),
-        columns: vec![Column {
-            heading: None,
-            weight: 1.0,
-            panels: vec![top, bottom],
-        }],
+        columns: vec![Column::single(vec![top, bottom])],
         footer: footer(model),
     };
     let caption = format!(

@@ -158,11 +158,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let figure = Figure {
         title,
         subtitle: "Model: one heroin IV dose given 8 h after the last of 1, 7 or 14 days of 10 mg IV every 8 h (when the next dose was due).".into(),
-        columns: vec![Column {
-            heading: None,
-            weight: 1.0,
-            panels: vec![panel],
-        }],
+        columns: vec![Column::single(vec![panel])],
         footer: footer(model),
     };
     let caption = format!(

@@ -78,11 +78,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let figure = Figure {
         title,
         subtitle: "Model: 10 mg heroin IV every 8 h for 2 to 28 days (or one dose), then stop; curves start at the last dose.".into(),
-        columns: vec![Column {
-            heading: None,
-            weight: 1.0,
-            panels: vec![panel],
-        }],
+        columns: vec![Column::single(vec![panel])],
         footer: footer(model),
     };
     let caption = format!(
