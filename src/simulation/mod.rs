@@ -103,13 +103,7 @@ impl SimOptions {
     }
 
     fn validate(&self) -> Result<(), SimError> {
-        if !(self.dt_h.is_finite() && self.dt_h >= 1.0 / 3600.0) {
-            return Err(SimError::Option {
-                option: "dt",
-                value: format!("{} h", self.dt_h),
-                expected: "an output step of at least 1 s".into(),
-            });
-        }
+        check_dt(self.dt_h)?;
         if !(self.observe_h.is_finite() && (0.0..=3650.0 * 24.0).contains(&self.observe_h)) {
             return Err(SimError::Option {
                 option: "observe",
@@ -118,6 +112,19 @@ impl SimOptions {
             });
         }
         Ok(())
+    }
+}
+
+/// An output grid step must be finite and at least one second.
+fn check_dt(dt_h: f64) -> Result<(), SimError> {
+    if dt_h.is_finite() && dt_h >= 1.0 / 3600.0 {
+        Ok(())
+    } else {
+        Err(SimError::Option {
+            option: "dt",
+            value: format!("{dt_h} h"),
+            expected: "an output step of at least 1 s".into(),
+        })
     }
 }
 
@@ -193,6 +200,8 @@ pub struct Simulation<'m> {
     /// Times of the doses given (for dose_number), in order.
     dose_times: Vec<f64>,
     plasma: Vec<f64>,
+    /// Output times of the current segment (reused between segments).
+    out_times: Vec<f64>,
 }
 
 impl<'m> Simulation<'m> {
@@ -207,6 +216,7 @@ impl<'m> Simulation<'m> {
             pending: Vec::new(),
             dose_times: Vec::new(),
             plasma: vec![0.0; model.species.len()],
+            out_times: Vec::new(),
         }
     }
 
@@ -275,6 +285,14 @@ impl<'m> Simulation<'m> {
     where
         S: FnMut(&Sample<'_>),
     {
+        check_dt(dt_h)?;
+        if !t_end.is_finite() {
+            return Err(SimError::Option {
+                option: "end time",
+                value: format!("{t_end} h"),
+                expected: "a finite time".into(),
+            });
+        }
         let model = self.model;
         let mut rhs = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| model.rhs(y, dy);
         let mut next_k = (self.time_h / dt_h).ceil() as u64;
@@ -291,9 +309,9 @@ impl<'m> Simulation<'m> {
             if seg_end <= self.time_h {
                 break;
             }
-            let mut outs: Vec<f64> = Vec::new();
+            self.out_times.clear();
             while grid(next_k) < seg_end - 1e-9 * dt_h.max(1.0) {
-                outs.push(grid(next_k));
+                self.out_times.push(grid(next_k));
                 next_k += 1;
             }
             let t0 = self.time_h;
@@ -308,7 +326,7 @@ impl<'m> Simulation<'m> {
                 seg_end,
                 &mut self.y,
                 &mut self.step_h,
-                &outs,
+                &self.out_times,
                 &mut local_sink,
             )?;
             self.time_h = seg_end;

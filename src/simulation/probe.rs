@@ -31,13 +31,6 @@ where
             expected: "a positive duration".into(),
         });
     }
-    if !(dt_h.is_finite() && dt_h >= 1.0 / 3600.0) {
-        return Err(SimError::Option {
-            option: "probe step",
-            value: format!("{dt_h} h"),
-            expected: "an output step of at least 1 s".into(),
-        });
-    }
     let mut fork = sim.clone();
     fork.give(dose)?;
     let start = dose.time_h;
