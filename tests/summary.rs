@@ -84,3 +84,19 @@ fn doses_count_from_when_they_are_taken_even_with_an_absorption_lag() {
     assert_eq!(t.time_after_dose_h[i], 0.0);
     assert_eq!(t.dose_number[i - 1], 1);
 }
+
+#[test]
+fn advance_rejects_a_bad_grid_step_instead_of_looping() {
+    use opioid_sim::simulation::{SimError, Simulation};
+    let model = Model::default_heroin().expect("model");
+    let mut sim = Simulation::new(&model, SimOptions::default().tolerances);
+    for dt in [0.0, -1.0, f64::NAN] {
+        let r = sim.advance(1.0, dt, &mut |_| {});
+        assert!(
+            matches!(r, Err(SimError::Option { option: "dt", .. })),
+            "dt {dt}: {r:?}"
+        );
+    }
+    let r = sim.advance(f64::INFINITY, 1.0, &mut |_| {});
+    assert!(matches!(r, Err(SimError::Option { .. })), "{r:?}");
+}
