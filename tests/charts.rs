@@ -95,7 +95,7 @@ fn building_a_lesson_again_gives_the_same_figure_and_caption() {
 #[test]
 fn charts_render_at_every_size() {
     let fig = &lessons()[0].figure;
-    for size in ["slide", "print", "800x450", "1200x1200"] {
+    for size in ["slide", "print", "960x540", "1200x1200"] {
         let size: Size = size.parse().expect("a valid size");
         let svg = render_svg(fig, size).expect("renders");
         let c = size.canvas();
@@ -491,7 +491,7 @@ fn sizes_are_parsed_strictly() {
         ("print", 2400, 1500),
         ("SLIDE", 1600, 900),
         ("1200x800", 1200, 800),
-        ("640x640", 640, 640),
+        ("960x960", 960, 960),
     ] {
         let c = text.parse::<Size>().expect(text).canvas();
         assert_eq!((c.width, c.height), (w, h), "{text}");

@@ -1,7 +1,7 @@
 //! A chart of any schedule: five panels on one time axis.
 //!
 //! From the top: plasma levels of every species (log scale, floor 0.1 ng/mL), MOR activation,
-//! dopamine (% of baseline, with the baseline), tolerance (potency shift, x the naive dose) and
+//! dopamine (% of baseline, with the baseline), tolerance (potency shift, x the naive EC50) and
 //! the withdrawal score with the COWS bands. Every panel has small ticks at the doses and a
 //! dashed line at the last dose (labelled in the top panel). Time is in hours for runs up to two
 //! days, in days beyond.
@@ -12,8 +12,10 @@ use super::style::{species_color, Quantity, INK};
 use super::ChartError;
 use crate::model::Model;
 use crate::regimen::Regimen;
-use crate::simulation::{end_time, simulate, SimOptions};
+use crate::simulation::{end_time, simulate, SimError, SimOptions};
 
+/// Most dose ticks drawn; beyond this they would merge into a bar over the data.
+const MAX_DOSE_TICKS: usize = 250;
 /// Points kept per line (see [`envelope`]).
 const BUCKETS: usize = 900;
 /// Lowest plasma level shown (ng/mL); lower values sit on the bottom edge.
@@ -28,6 +30,14 @@ pub fn plot_figure(
     observe_h: f64,
 ) -> Result<Figure, ChartError> {
     let end_h = end_time(regimen, observe_h);
+    if end_h <= 0.0 {
+        return Err(SimError::Option {
+            option: "observe",
+            value: format!("{observe_h} h"),
+            expected: "a window after the last dose longer than 0 h, e.g. --observe 1d".into(),
+        }
+        .into());
+    }
     // Fine enough to catch each dose's peak, coarse enough for a year-long regimen.
     let dt_h = (end_h / 200_000.0).clamp(1.0 / 60.0, 0.5);
     let opts = SimOptions {
@@ -46,7 +56,12 @@ pub fn plot_figure(
     let line = |ys: &[f64]| envelope(&t, ys, 0.0, t_end, BUCKETS);
     let step = super::figure::nice_step(t_end / 8.0);
     let x = Axis::linear(format!("Time since the start ({unit})"), 0.0, t_end, step);
-    let doses: Vec<f64> = regimen.doses().iter().map(|d| d.time_h / unit_h).collect();
+    let ticks_shown = regimen.doses().len() <= MAX_DOSE_TICKS;
+    let doses: Vec<f64> = if ticks_shown {
+        regimen.doses().iter().map(|d| d.time_h / unit_h).collect()
+    } else {
+        Vec::new()
+    };
     let last = regimen.last_dose_h().map(|h| h / unit_h);
 
     let with_common = |mut p: Panel, labels: bool| {
@@ -171,7 +186,7 @@ pub fn plot_figure(
     Ok(Figure {
         title: title.to_string(),
         subtitle: format!(
-            "{}{} dose{}, simulated to {} {unit} after the start; ticks along the bottom of each panel mark the doses.",
+            "{}{} dose{}, simulated to {} {unit} after the start; {}",
             if title == regimen.describe() {
                 String::new()
             } else {
@@ -179,7 +194,12 @@ pub fn plot_figure(
             },
             regimen.doses().len(),
             if regimen.doses().len() == 1 { "" } else { "s" },
-            super::figure::format_tick(t_end, 1)
+            super::figure::format_tick(t_end, 1),
+            if ticks_shown {
+                "ticks along the bottom of each panel mark the doses."
+            } else {
+                "too many doses to mark one by one."
+            }
         ),
         columns: vec![Column::single(vec![plasma, act, dop, tol, wd])],
         footer: footer(model),

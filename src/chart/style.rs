@@ -174,7 +174,8 @@ pub fn shades(base: Rgb, n: usize) -> Vec<Rgb> {
         .map(|i| {
             let f = i as f64 / (n - 1) as f64; // 0 lightest .. 1 darkest
             if f < 0.5 {
-                base.tint(0.55 * (1.0 - 2.0 * f))
+                // Capped so that the lightest shade keeps about 3:1 contrast on white.
+                base.tint(0.3 * (1.0 - 2.0 * f))
             } else {
                 base.shade(0.55 * (2.0 * f - 1.0))
             }
@@ -207,13 +208,14 @@ pub enum Size {
     },
 }
 
-/// Smallest and largest custom width (px).
-pub const WIDTH_LIMITS: (u32, u32) = (640, 8000);
+/// Smallest and largest custom width (px). Text scales with the canvas, so below 960x540 it
+/// would be too small to read.
+pub const WIDTH_LIMITS: (u32, u32) = (960, 8000);
 /// Smallest and largest custom height (px).
-pub const HEIGHT_LIMITS: (u32, u32) = (360, 8000);
+pub const HEIGHT_LIMITS: (u32, u32) = (540, 8000);
 
 /// What `--size` accepts, for messages.
-pub const SIZE_EXPECTED: &str = "slide (1600x900), print (2400x1500) or WIDTHxHEIGHT in pixels, e.g. 1200x800: width 640-8000, height 360-8000, at most 3 times wider than tall or taller than wide";
+pub const SIZE_EXPECTED: &str = "slide (1600x900), print (2400x1500) or WIDTHxHEIGHT in pixels, e.g. 1200x800: width 960-8000, height 540-8000, at most 3 times wider than tall or taller than wide";
 
 impl FromStr for Size {
     type Err = ChartError;

@@ -107,10 +107,11 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         shape: Shape::Diamond,
         points: vec![(0.0, single)],
     });
+    // Above the lines' first days (all below the mild threshold there), not on them.
     panel.notes.push(Note::new(
-        format!("a single dose: {single:.1}"),
-        (0.0, single),
-        Anchor::AboveRight,
+        format!("a single dose (day 0): {single:.1}"),
+        (0.0, (mild + moderate) / 2.0),
+        Anchor::Left,
     ));
     let describe = |f: &(u32, Option<f64>, Option<f64>, f64)| -> String {
         let who = plural(f64::from(f.0), "dose", "doses");
@@ -158,7 +159,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         footer: footer(model),
     };
     let caption = format!(
-        "Each point is one simulation: 10 mg IV heroin 1, 2, 3 or 4 times a day (every 24, 12, 8 or 6 hours) for 1 to {max_days} days, then stop (scenarios such as `10mg iv q8h x 5d`), and the highest withdrawal score in the {observe_d:.0} days after the last dose; the dashed lines are the COWS thresholds for mild ({mild:.0}) and moderate ({moderate:.0}) withdrawal. \
+        "Each day along a line is one simulation (markers every 7 days): 10 mg IV heroin 1, 2, 3 or 4 times a day (every 24, 12, 8 or 6 hours) for 1 to {max_days} days, then stop (scenarios such as `10mg iv q8h x 5d`), and the highest withdrawal score in the {observe_d:.0} days after the last dose; the dashed lines are the COWS thresholds for mild ({mild:.0}) and moderate ({moderate:.0}) withdrawal. \
          A single dose peaks at {single:.1}. In the model, {all}. \
          {closing}"
     );

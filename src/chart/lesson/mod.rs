@@ -42,7 +42,7 @@ pub enum LessonChart {
     WithdrawalVsDuration,
     /// Peak withdrawal against days of use, by doses a day.
     DependenceThreshold,
-    /// Withdrawal fades, tolerance lingers, the old dose hits harder.
+    /// Withdrawal fades in days, tolerance in weeks; the old dose hits harder as it fades.
     RecoveryAndRelapse,
 }
 
@@ -166,7 +166,7 @@ const DEFINITIONS: [Definition; 8] = [
     },
     Definition {
         name: "recovery-and-relapse",
-        heading: "Recovery and relapse: withdrawal fades, tolerance lingers",
+        heading: "Recovery and relapse: withdrawal fades in days, tolerance in weeks",
         build: recovery_and_relapse::build,
     },
 ];

@@ -1,4 +1,5 @@
-//! `recovery-and-relapse`: withdrawal fades, tolerance lingers, the old dose hits harder.
+//! `recovery-and-relapse`: withdrawal fades in days, tolerance in weeks; the old dose hits harder
+//! as tolerance fades.
 
 use super::shared::*;
 
@@ -71,7 +72,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         "Tolerance (potency shift)",
         x,
         Axis::nice(
-            "potency shift (\u{d7} naive dose)",
+            "potency shift (\u{d7} naive EC50)",
             1.0,
             tol_max.ceil().max(2.0),
             4,
@@ -158,7 +159,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let harder = (a_3w / a_end - 1.0) * 100.0;
     let title = match resolved_d {
         Some(rd) if harder > 0.0 => format!(
-            "Withdrawal is gone in {rd:.0} days; tolerance lingers, so the old dose hits harder"
+            "Withdrawal is gone in {rd:.0} days; tolerance fades over weeks, so the old dose hits harder"
         ),
         Some(rd) => format!("Withdrawal is gone in {rd:.0} days; tolerance lingers for weeks"),
         None => "Tolerance and withdrawal after stopping".to_string(),
@@ -166,7 +167,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let f_3w = responses[2].3;
     let resolved_text = match (resolved_h, resolved_d) {
         (Some(r), Some(rd)) => format!(
-            "the withdrawal score falls below the mild threshold ({mild:.0}) {rd:.1} days after the last dose, when tolerance (how many times the naive dose it takes for the naive effect) is still {:.1}\u{d7}; three weeks after stopping it is still {f_3w:.1}\u{d7}",
+            "the withdrawal score falls below the mild threshold ({mild:.0}) {rd:.1} days after the last dose, when tolerance (the potency shift: how many times the naive concentration it takes for a half-maximal effect) is still {:.1}\u{d7}; three weeks after stopping it is still {f_3w:.1}\u{d7}",
             run.at(tol, r)
         ),
         _ => format!(

@@ -99,14 +99,24 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
             c.clone(),
         ));
         if let Some((d, level)) = h {
-            panel.notes.push(
-                Note::new(
-                    format!("day {days:.0}: {fold:.1}\u{d7}"),
-                    (d, level),
-                    Anchor::BelowRight,
-                )
-                .marked(colors[k]),
-            );
+            // Curves that land on the same point share one label ("days 7 and 14: 3.4x").
+            let same = facts.last().is_some_and(|f: &(f64, f64, f64, f64)| {
+                (f.1 / fold - 1.0).abs() < 0.03 && (f.2 - top(c)).abs() < 0.02
+            });
+            if same {
+                if let (Some(note), Some(prev)) = (panel.notes.last_mut(), facts.last()) {
+                    note.text = format!("days {:.0} and {days:.0}: {fold:.1}\u{d7}", prev.0);
+                }
+            } else {
+                panel.notes.push(
+                    Note::new(
+                        format!("day {days:.0}: {fold:.1}\u{d7}"),
+                        (d, level),
+                        Anchor::BelowRight,
+                    )
+                    .marked(colors[k]),
+                );
+            }
         }
         facts.push((*days, fold, top(c), at_usual(c)));
     }
@@ -164,7 +174,8 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let caption = format!(
         "Dose-response curves: the peak mu-opioid receptor activation one IV heroin dose gives, against the dose on a log scale, for a drug-naive person (dashed grey) and for a person after 1, 7 and 14 days of 10 mg IV every 8 hours (`10mg iv q8h x 1d`, `x 7d`, `x 14d`), the test dose given when the next dose was due, 8 hours after the last; the left end of each curve is what the previous dose left behind. \
          With repeated use the curve moves right: the dose for a half-maximal response is {fold_list} (dots){level_off}. \
-         {top_text}: the same dose does less, which is why people with tolerance take more."
+         {top_text}: the same dose does less, which is why people with tolerance take more. \
+         These dose shifts are larger than the model's potency shift at the receptor (its EC50 ratio, `tolerance_fold`), because the tolerant curves are also lower and start from what the previous dose left behind."
     );
     Ok(Built {
         figure,

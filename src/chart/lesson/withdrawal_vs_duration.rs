@@ -42,7 +42,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         let label = if *days == 0.0 {
             format!("one dose: peak {p:.1}")
         } else {
-            format!("{days:.0} days: peak {p:.0}")
+            format!("{days:.0} days: peak {p:.1}")
         };
         panel.series.push(shaded(
             label,
@@ -84,7 +84,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let caption = format!(
         "The withdrawal score after the last dose for one 10 mg IV dose and for 10 mg IV every 8 hours for 2, 5, 10, 14 and 28 days (scenarios `10mg iv` and `10mg iv q8h x 2d` to `10mg iv q8h x 28d`), with the COWS severity bands shaded. \
          One dose leaves no withdrawal (peak {p1:.1}); after 5 days the score peaks at {p5:.0} ({}), after 14 days at {p14:.0} ({}), about {:.0} hours after the last dose.{plateau_text} \
-         Dependence is a slow adaptation: it needs days of repeated use to build.",
+         Dependence is a slow adaptation that needs days of repeated use to build (the short blip at time 0 is the between-dose withdrawal present when the last dose is taken, relieved within minutes).",
         Band::of(p5).name(),
         Band::of(p14).name(),
         peak_t(14.0)
