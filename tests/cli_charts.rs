@@ -66,7 +66,7 @@ const CHARTS: [&str; 8] = [
 fn lesson_writes_every_chart_and_the_index() {
     let dir = scratch("all");
     let out = dir.join("pack");
-    let o = run(&["lesson", "--out", path(&out), "--size", "800x450"]);
+    let o = run(&["lesson", "--out", path(&out), "--size", "960x540"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let mut expected: Vec<String> = CHARTS
         .iter()
@@ -92,7 +92,7 @@ fn lesson_twice_gives_byte_identical_files() {
             "--out",
             path(out),
             "--size",
-            "800x450",
+            "960x540",
             "--chart",
             "pk-metabolites",
             "--chart",
@@ -217,7 +217,7 @@ fn lesson_creates_one_missing_folder_level() {
         "--chart",
         "routes",
         "--size",
-        "800x450",
+        "960x540",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(files_in(&out), ["routes.png", "routes.svg"]);
