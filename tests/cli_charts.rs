@@ -80,7 +80,7 @@ fn lesson_writes_every_chart_and_the_index() {
         assert!(index.contains(&format!("({c}.png)")), "{c}");
     }
     let svg = std::fs::read_to_string(out.join("routes.svg")).expect("svg");
-    assert!(svg.contains("width=\"800\"") && svg.contains("height=\"450\""));
+    assert!(svg.contains("width=\"960\"") && svg.contains("height=\"540\""));
 }
 
 #[test]
