@@ -3,6 +3,8 @@
 //! same everywhere, captions are short and say what was simulated, the pack writes every file,
 //! and bad output paths and sizes fail cleanly with nothing written.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -590,22 +592,8 @@ fn an_unknown_image_type_is_an_error() {
 #[cfg(unix)]
 #[test]
 fn a_read_only_folder_is_an_error_and_leaves_no_temporary_files() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = scratch("read-only");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
-    // root writes to read-only folders anyway; /proc refuses new files even to root.
-    let probe = dir.join("probe");
-    let target = if std::fs::write(&probe, b"x").is_ok() {
-        let _ = std::fs::remove_file(&probe);
-        std::path::PathBuf::from("/proc")
-    } else {
-        dir.clone()
-    };
-    assert!(
-        std::fs::write(target.join("probe"), b"x").is_err(),
-        "{} must be unwritable",
-        target.display()
-    );
+    let target = common::unwritable_folder(&dir);
     let fig = &lessons()[1].figure;
     for name in ["chart.png", "chart.svg"] {
         match write_chart(fig, Size::Slide, &target.join(name)) {
@@ -618,7 +606,7 @@ fn a_read_only_folder_is_an_error_and_leaves_no_temporary_files() {
     }
     assert!(write_lesson(model(), &target, Size::Slide, &[LessonChart::Routes]).is_err());
     assert!(files_in(&dir).is_empty());
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
+    common::make_writable(&dir);
 }
 
 #[test]

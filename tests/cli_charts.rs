@@ -1,6 +1,8 @@
 //! The `lesson` and `plot` commands: what they write, that a second run writes the same bytes,
 //! and a clear error with exit code 2 and nothing written for every kind of bad input.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -244,22 +246,8 @@ fn a_bad_regimen_is_exit_2() {
 #[cfg(unix)]
 #[test]
 fn a_read_only_folder_is_exit_2_and_writes_nothing() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = scratch("read-only");
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).expect("chmod");
-    let probe = dir.join("probe");
-    // root writes to read-only folders anyway; /proc refuses new files even to root.
-    let target = if std::fs::write(&probe, b"x").is_ok() {
-        let _ = std::fs::remove_file(&probe);
-        std::path::PathBuf::from("/proc")
-    } else {
-        dir.clone()
-    };
-    assert!(
-        std::fs::write(target.join("probe"), b"x").is_err(),
-        "{} must be unwritable",
-        target.display()
-    );
+    let target = common::unwritable_folder(&dir);
     let o = run(&["lesson", "--out", path(&target), "--chart", "routes"]);
     assert_fails(&o, &["cannot write"]);
     let o = run(&[
@@ -272,5 +260,5 @@ fn a_read_only_folder_is_exit_2_and_writes_nothing() {
     assert_fails(&o, &["cannot write", "p.svg"]);
     assert!(!target.join("routes.png").exists() && !target.join("p.svg").exists());
     assert!(files_in(&dir).is_empty());
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
+    common::make_writable(&dir);
 }
