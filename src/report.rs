@@ -79,12 +79,14 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
             )
         );
     }
-    let _ = writeln!(
-        out,
-        "  between doses         peak score {:.1} ({})",
-        s.peak_withdrawal_score_during_use,
-        crate::simulation::Band::of(s.peak_withdrawal_score_during_use)
-    );
+    if s.doses > 1 {
+        let _ = writeln!(
+            out,
+            "  between doses         peak score {:.1} ({})",
+            s.peak_withdrawal_score_during_use,
+            crate::simulation::Band::of(s.peak_withdrawal_score_during_use)
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
