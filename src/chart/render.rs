@@ -738,30 +738,6 @@ fn draw_plot<DB: DrawingBackend>(
         placed: Vec::new(),
     };
 
-    // Band labels, right-aligned inside each band, when the band is tall enough.
-    let note_h = canvas.text(Role::Note);
-    for b in &panel.bands {
-        let Some(label) = &b.label else { continue };
-        let (_, band_top) = to_px(x1, py(b.hi));
-        let (_, band_bottom) = to_px(x1, py(b.lo));
-        if f64::from(band_bottom - band_top) < note_h * 0.95 {
-            continue;
-        }
-        let p = (right - canvas.ipx(8.0), (band_top + band_bottom) / 2);
-        let size = text_size(canvas, Role::Note, label)?;
-        place
-            .placed
-            .push(note_box(p, size, Anchor::Right, 0, canvas.ipx(2.0)));
-        area.draw(&Text::new(
-            label.clone(),
-            p,
-            font(canvas, Role::Note)
-                .color(&color(MUTED))
-                .pos(Pos::new(HPos::Right, VPos::Center)),
-        ))
-        .map_err(failed)?;
-    }
-
     // Reference lines.
     for r in &panel.hlines {
         let pts = [(x0, py(r.at)), (x1, py(r.at))].map(|(a, b)| to_px(a, b));
@@ -793,6 +769,42 @@ fn draw_plot<DB: DrawingBackend>(
             place.data.push(p);
             draw_marker(area, p, m.shape, m.color, canvas)?;
         }
+    }
+
+    // Band labels, inside each band when it is tall enough: at the right edge, or at the left
+    // edge if the data runs through the right one; left out where the data crosses both.
+    let note_h = canvas.text(Role::Note);
+    for b in &panel.bands {
+        let Some(label) = &b.label else { continue };
+        let (_, band_top) = to_px(x1, py(b.hi));
+        let (_, band_bottom) = to_px(x1, py(b.lo));
+        if f64::from(band_bottom - band_top) < note_h * 0.95 {
+            continue;
+        }
+        let mid = (band_top + band_bottom) / 2;
+        let size = text_size(canvas, Role::Note, label)?;
+        let inset = canvas.ipx(8.0);
+        let candidates = [
+            ((right - inset, mid), Anchor::Right, HPos::Right),
+            ((left + inset, mid), Anchor::Left, HPos::Left),
+        ];
+        let free = candidates.into_iter().find(|(p, anchor, _)| {
+            place.cost(note_box(*p, size, *anchor, 0, canvas.ipx(2.0))) == 0
+        });
+        let Some((p, anchor, hpos)) = free else {
+            continue;
+        };
+        place
+            .placed
+            .push(note_box(p, size, anchor, 0, canvas.ipx(2.0)));
+        area.draw(&Text::new(
+            label.clone(),
+            p,
+            font(canvas, Role::Note)
+                .color(&color(MUTED))
+                .pos(Pos::new(hpos, VPos::Center)),
+        ))
+        .map_err(failed)?;
     }
 
     // Dose ticks along the bottom.
