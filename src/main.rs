@@ -242,6 +242,12 @@ fn run(cli: Cli) -> Result<()> {
             to_stdout(&format!("wrote {}\n", args.out.display()))?;
         }
         Command::Sensitivity(args) => {
+            if !(args.step_pct > 0.0 && args.step_pct <= 50.0) {
+                bail!(
+                    "--step-pct: {} is not allowed; expected a percentage above 0 and at most 50, e.g. 10",
+                    args.step_pct
+                );
+            }
             let run = load(&args.input)?;
             let (text, origin) = match &args.input.model {
                 Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),

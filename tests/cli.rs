@@ -365,7 +365,11 @@ fn sensitivity_prints_a_table_and_json() {
     assert!(v["rows"].as_array().is_some_and(|r| r.len() > 40));
     check_error(
         &["sensitivity", "-r", "10mg iv", "--step-pct", "0"],
-        &["step", "0.5"],
+        &["--step-pct", "at most 50"],
+    );
+    check_error(
+        &["sensitivity", "-r", "10mg iv", "--step-pct", "nan"],
+        &["--step-pct", "NaN"],
     );
 }
 
