@@ -157,10 +157,11 @@ pub fn route_color(route: crate::regimen::Route) -> Rgb {
     use crate::regimen::Route;
     let blue = Quantity::Activation.color();
     match route {
-        Route::Iv => blue.shade(0.35),
-        Route::Smoked => blue,
+        // IV is the activation blue itself, as in every other chart of a 10 mg IV dose.
+        Route::Iv => blue,
+        Route::Smoked => blue.shade(0.35),
         Route::Intranasal => blue.tint(0.3),
-        Route::Oral => blue.tint(0.55),
+        Route::Oral => blue.tint(0.45),
     }
 }
 

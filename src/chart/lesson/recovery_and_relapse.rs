@@ -107,7 +107,9 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
             );
         }
     }
-    let colors = shades(Quantity::Activation.color(), responses.len());
+    // Darkest = most tolerance, so "end of use" matches "after 14 days" in the dose-response chart.
+    let mut colors = shades(Quantity::Activation.color(), responses.len());
+    colors.reverse();
     for (k, (label, after_h, _, fold)) in responses.iter().enumerate() {
         if *after_h > DAY {
             tp.notes.push(
@@ -143,7 +145,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         points: naive.clone(),
         mark: None,
     });
-    let dashes = [Dash::Dotted, Dash::Dashed, Dash::Solid];
+    let dashes = [Dash::Solid, Dash::Dashed, Dash::Dotted];
     for (k, (label, _, pts, _)) in responses.iter().enumerate() {
         resp.series.push(shaded(
             format!("{label}: peak {:.2}", top_of(pts)),
