@@ -242,6 +242,50 @@ fn one_quantity_has_one_colour_in_every_chart() {
             }
         }
     }
+    // Stricter: a panel about one quantity uses only that quantity's colour family (its shades,
+    // the route colours for activation) and the grey of the drug-naive reference.
+    let family = |q: Quantity| -> Vec<Rgb> {
+        let mut f = vec![REFERENCE];
+        for n in 1..=8 {
+            f.extend(shades(q.color(), n));
+        }
+        if q == Quantity::Activation {
+            f.extend(Route::ALL.map(route_color));
+        }
+        f
+    };
+    let quantity_of = |title: &str| -> Option<Quantity> {
+        let t = title.to_lowercase();
+        [
+            ("activation", Quantity::Activation),
+            ("dopamine", Quantity::Dopamine),
+            ("tolerance", Quantity::Tolerance),
+            ("dependence", Quantity::Dependence),
+            ("withdrawal", Quantity::Withdrawal),
+        ]
+        .into_iter()
+        .find(|(k, _)| t.contains(k))
+        .map(|(_, q)| q)
+    };
+    let mut checked = 0;
+    for l in lessons() {
+        for p in l.figure.columns.iter().flat_map(|c| &c.panels) {
+            let Some(q) = quantity_of(&p.title) else {
+                continue;
+            };
+            for s in &p.series {
+                assert!(
+                    family(q).contains(&s.color),
+                    "{} / {}: colour {} is not a shade of {q:?}",
+                    l.chart,
+                    p.title,
+                    s.color.hex()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} series were checked");
     let get = |c: LessonChart| lessons().iter().find(|l| l.chart == c).expect("built");
     let headline = get(LessonChart::SingleVsRepeated);
     for (panel, q) in [
