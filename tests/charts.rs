@@ -4,8 +4,9 @@
 //! and bad output paths and sizes fail cleanly with nothing written.
 
 mod common;
+use common::{files_in, scratch};
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use opioid_sim::chart::figure::{
@@ -35,23 +36,6 @@ fn lessons() -> &'static [Lesson] {
             .map(|&c| lesson(model(), c).expect("the lesson chart builds"))
             .collect()
     })
-}
-
-/// A fresh, empty scratch folder for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("charts-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("readable folder")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 /// FNV-1a, a hash that stays the same across Rust versions (for messages only).
