@@ -298,3 +298,69 @@ fn runs_are_deterministic() {
     let b = simulate(&m, &regimen, &SimOptions::default()).expect("b");
     assert_eq!(a, b);
 }
+
+/// The whole system (PK and PD) integrated by the Dormand-Prince solver, as a reference for the
+/// closed-form PK that simulations use.
+fn integrate_whole_system(m: &Model, d: &Dose, t_end: f64) -> DVector<f64> {
+    let input = opioid_sim::simulation::dose_input(m, d).expect("input");
+    let mut y = m.initial_state();
+    let mut solver = opioid_sim::solver::DormandPrince::new(y.len(), tight());
+    let mut rhs = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| m.rhs(y, dy);
+    let mut h = 0.0;
+    if input.time_h > 0.0 {
+        solver
+            .integrate(
+                &mut rhs,
+                0.0,
+                input.time_h,
+                &mut y,
+                &mut h,
+                &[],
+                &mut |_, _| {},
+            )
+            .expect("lag");
+    }
+    y[input.state] += input.amount_umol;
+    solver
+        .integrate(
+            &mut rhs,
+            input.time_h,
+            t_end,
+            &mut y,
+            &mut h,
+            &[],
+            &mut |_, _| {},
+        )
+        .expect("integrate");
+    y
+}
+
+#[test]
+fn closed_form_pk_matches_integrating_the_whole_system_for_every_route() {
+    // Intranasal heroin is absorbed at exactly the rate at which heroin enters the brain, so
+    // its closed form has a confluent (tau exp) term.
+    let m = model();
+    for (drug, route) in [
+        ("heroin", Route::Iv),
+        ("heroin", Route::Smoked),
+        ("heroin", Route::Intranasal),
+        ("heroin", Route::Oral),
+        ("morphine", Route::Iv),
+        ("morphine", Route::Oral),
+    ] {
+        let d = dose(10.0, drug, route);
+        for t in [0.4, 1.0, 6.0] {
+            let want = integrate_whole_system(&m, &d, t);
+            let got = &states_at(&m, &d, &[t], tight())[0];
+            for i in 0..want.len() {
+                let scale = want[i].abs().max(1e-3);
+                assert!(
+                    (got[i] - want[i]).abs() <= 1e-6 * scale,
+                    "{drug} {route:?} at {t} h, state {i}: closed form {} vs integrated {}",
+                    got[i],
+                    want[i]
+                );
+            }
+        }
+    }
+}

@@ -283,10 +283,23 @@ impl Model {
         }
     }
 
-    /// The right-hand side dy/dt of the ODE system. Allocates nothing.
+    /// The right-hand side dy/dt of the whole ODE system (PK and PD). Allocates nothing.
+    ///
+    /// Simulations do not integrate this: they solve the linear PK part in closed form
+    /// ([`PkPropagator`](super::closed_form::PkPropagator)) and integrate only the PD part
+    /// ([`pd_rhs`](Self::pd_rhs)). The whole system is kept as the reference the closed form is
+    /// checked against (`tests/numerics.rs`) and as the definition the PK matrix is read from.
     pub fn rhs(&self, y: &DVector<f64>, dy: &mut DVector<f64>) {
-        let y = y.as_slice();
-        let dy = dy.as_mut_slice();
+        let pk_len = self.layout.pk_len;
+        let (y_pk, y_pd) = y.as_slice().split_at(pk_len);
+        let (dy_pk, dy_pd) = dy.as_mut_slice().split_at_mut(pk_len);
+        self.pk_rhs(y_pk, dy_pk);
+        self.pd_rhs(y_pk, y_pd, dy_pd);
+    }
+
+    /// The linear PK part: d(pk)/dt for the first [`Layout::pk_len`] states (amounts and
+    /// effect-site concentrations). It depends on the PK states only.
+    pub fn pk_rhs(&self, y: &[f64], dy: &mut [f64]) {
         let l = &self.layout;
         let k = &self.kinetics;
         dy.fill(0.0);
@@ -313,30 +326,42 @@ impl Model {
                 dy[e] = ke0 * (nm_per_umol * a - y[e]);
             }
         }
-        // Pharmacodynamics.
+    }
+
+    /// The PD part: dz/dt for the states after the PK block (`z[i]` is state `pk_len + i`),
+    /// given the PK states `pk` (only the effect sites are read).
+    pub fn pd_rhs(&self, pk: &[f64], z: &[f64], dz: &mut [f64]) {
+        let l = &self.layout;
+        let o = l.pk_len;
+        let [iq, it, ix, ig, ida, ifb] = [
+            l.desensitization - o,
+            l.tolerance - o,
+            l.dependence - o,
+            l.sensitization - o,
+            l.dopamine - o,
+            l.dopamine_feedback - o,
+        ];
         let pd = &self.pd;
-        let q = y[l.desensitization];
-        let t = y[l.tolerance];
-        let x = y[l.dependence];
-        let g = y[l.sensitization];
-        let a = self.receptor(y, (1.0 - t) * (1.0 - q)).activation;
+        let q = z[iq];
+        let t = z[it];
+        let x = z[ix];
+        let g = z[ig];
+        let a = self.receptor(pk, (1.0 - t) * (1.0 - q)).activation;
         let c = self.camp(x, a);
         let unopposed = (c - 1.0).max(0.0);
         let drive = unopposed * (1.0 + g);
-        dy[l.desensitization] = pd.desensitization_rate * a * (pd.desensitization_max - q)
+        dz[iq] = pd.desensitization_rate * a * (pd.desensitization_max - q)
             - pd.resensitization_rate * q;
-        dy[l.tolerance] =
-            pd.tolerance_gain * a * (pd.tolerance_max - t) - pd.tolerance_recovery * t;
-        dy[l.dependence] = pd.dependence_gain * a * (1.0 - x) - pd.dependence_decay * x;
-        dy[l.sensitization] =
-            pd.sensitization_rate * (pd.sensitization_gain * self.intensity(unopposed) - g);
-        let da = y[l.dopamine];
-        let feedback = y[l.dopamine_feedback];
+        dz[it] = pd.tolerance_gain * a * (pd.tolerance_max - t) - pd.tolerance_recovery * t;
+        dz[ix] = pd.dependence_gain * a * (1.0 - x) - pd.dependence_decay * x;
+        dz[ig] = pd.sensitization_rate * (pd.sensitization_gain * self.intensity(unopposed) - g);
+        let da = z[ida];
+        let feedback = z[ifb];
         let release = 100.0
             * (1.0 + pd.dopamine_stimulation * a)
             * (1.0 - pd.dopamine_inhibition * self.intensity(drive))
             * self.kinetics.feedback_gain(100.0 / feedback);
-        dy[l.dopamine] = pd.dopamine_turnover * (release - da);
-        dy[l.dopamine_feedback] = pd.dopamine_feedback_rate * (da - feedback);
+        dz[ida] = pd.dopamine_turnover * (release - da);
+        dz[ifb] = pd.dopamine_feedback_rate * (da - feedback);
     }
 }

@@ -10,6 +10,7 @@
 //! column), then [`Model::from_file_model`] checks every number (finite, sign, unit) and every
 //! cross-reference (metabolites, routes, the reference agonist), naming the field in each error.
 
+pub mod closed_form;
 pub mod dynamics;
 pub mod file;
 pub mod param;
@@ -188,6 +189,9 @@ pub struct Layout {
     pub effect: Vec<Option<usize>>,
     /// Absorption depot (umol) for each (drug, route) with first-order absorption.
     pub depots: Vec<Depot>,
+    /// Number of PK states (depots, amounts, effect sites): they come first, and the PD states
+    /// (desensitization to dopamine feedback) follow them in the order listed here.
+    pub pk_len: usize,
     /// Acute desensitization q (fraction of receptors out of play for minutes).
     pub desensitization: usize,
     /// Tolerance T (fraction of signalling lost).
@@ -236,6 +240,8 @@ pub struct Model {
     pub layout: Layout,
     /// Rate constants arranged for the right-hand side (derived from the fields above).
     pub kinetics: dynamics::Kinetics,
+    /// The PK part's closed-form solution (derived from the fields above).
+    pub pk: closed_form::PkPropagator,
 }
 
 impl Model {
@@ -532,15 +538,39 @@ impl Model {
 
         let layout = Layout::new(&species, &drugs);
         let kinetics = dynamics::Kinetics::new(&species, &layout, &pd);
-        Ok(Model {
+        let mut model = Model {
             kinetics,
+            pk: closed_form::PkPropagator::default(),
             name: file.model.name.clone(),
             description: file.model.description.clone(),
             species,
             drugs,
             pd,
             layout,
-        })
+        };
+        model.pk = closed_form::PkPropagator::new(&model.pk_matrix()).map_err(|e| {
+            ModelError::Reference {
+                field: "species".into(),
+                problem: format!("the pharmacokinetics cannot be solved in closed form: {e}"),
+            }
+        })?;
+        Ok(model)
+    }
+
+    /// The PK part as a matrix: `d(pk)/dt = A pk` over the first [`Layout::pk_len`] states,
+    /// read column by column from [`pk_rhs`](Self::pk_rhs).
+    pub fn pk_matrix(&self) -> nalgebra::DMatrix<f64> {
+        let n = self.layout.pk_len;
+        let mut a = nalgebra::DMatrix::zeros(n, n);
+        let mut unit = vec![0.0; n];
+        let mut col = vec![0.0; n];
+        for j in 0..n {
+            unit[j] = 1.0;
+            self.pk_rhs(&unit, &mut col);
+            unit[j] = 0.0;
+            a.set_column(j, &nalgebra::DVector::from_column_slice(&col));
+        }
+        a
     }
 
     /// Index of a species by name.
@@ -590,6 +620,8 @@ impl Layout {
             }
         }
         let desensitization = take();
+        // The PD block starts right after the PK states.
+        let pk_len = desensitization;
         let tolerance = take();
         let dependence = take();
         let sensitization = take();
@@ -601,6 +633,7 @@ impl Layout {
             peripheral,
             effect,
             depots,
+            pk_len,
             desensitization,
             tolerance,
             dependence,

@@ -1,9 +1,12 @@
 //! Running a regimen through the model: dose events, integration segments and output samples.
 //!
 //! A regimen's doses become *inputs*: an amount (umol) added to one state at one time (a bolus into
-//! plasma, or into an absorption depot after the route's lag). [`Simulation`] integrates between
-//! input times with the Dormand-Prince solver, adds each input at its exact time, and reports the
-//! state on a regular output grid through the solver's dense output, so no step crosses a dose.
+//! plasma, or into an absorption depot after the route's lag). [`Simulation`] adds each input at
+//! its exact time and, between inputs, follows the linear PK in closed form
+//! ([`PkPropagator`](crate::model::closed_form::PkPropagator)) while the Dormand-Prince solver
+//! integrates the PD states with the exact effect-site concentrations as their input. Samples on
+//! the regular output grid combine the closed-form PK with the solver's dense output; no step
+//! crosses a dose.
 //!
 //! Output convention: a sample at the exact time of a dose shows the state *after* the dose.
 
@@ -17,6 +20,7 @@ pub use trajectory::Trajectory;
 
 use nalgebra::DVector;
 
+use crate::model::closed_form::PkSegment;
 use crate::model::dynamics::Observables;
 use crate::model::Model;
 use crate::regimen::{Dose, Regimen, Route};
@@ -192,7 +196,20 @@ pub struct Sample<'a> {
 pub struct Simulation<'m> {
     model: &'m Model,
     time_h: f64,
+    /// The whole state at `time_h` (PK states, then PD states).
     y: DVector<f64>,
+    /// The PD part of the state, integrated by `solver`.
+    pd: DVector<f64>,
+    /// The closed-form PK of the current segment (reused between segments).
+    segment: PkSegment,
+    /// Scratch: PK states evaluated inside the right-hand side.
+    pk_scratch: Vec<f64>,
+    /// Scratch: the whole state at an output time.
+    y_sample: DVector<f64>,
+    /// States the PD right-hand side reads (the effect sites), and those a sample reads (the
+    /// central amounts and the effect sites).
+    effect_rows: Vec<usize>,
+    sample_rows: Vec<usize>,
     solver: DormandPrince,
     step_h: f64,
     /// Pending inputs, sorted by time, latest last (popped from the end).
@@ -207,11 +224,23 @@ pub struct Simulation<'m> {
 impl<'m> Simulation<'m> {
     /// A drug-naive person at time 0.
     pub fn new(model: &'m Model, tolerances: Tolerances) -> Self {
+        let l = &model.layout;
+        let y = model.initial_state();
+        let pd = DVector::from_column_slice(&y.as_slice()[l.pk_len..]);
+        let effect_rows: Vec<usize> = l.effect.iter().flatten().copied().collect();
+        let mut sample_rows = l.central.clone();
+        sample_rows.extend(&effect_rows);
         Simulation {
             model,
             time_h: 0.0,
-            y: model.initial_state(),
-            solver: DormandPrince::new(model.layout.len, tolerances),
+            solver: DormandPrince::new(pd.len(), tolerances),
+            y_sample: y.clone(),
+            y,
+            pd,
+            segment: PkSegment::default(),
+            pk_scratch: vec![0.0; l.pk_len],
+            effect_rows,
+            sample_rows,
             step_h: 0.0,
             pending: Vec::new(),
             dose_times: Vec::new(),
@@ -294,7 +323,7 @@ impl<'m> Simulation<'m> {
             });
         }
         let model = self.model;
-        let mut rhs = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| model.rhs(y, dy);
+        let pk_len = model.layout.pk_len;
         let mut next_k = (self.time_h / dt_h).ceil() as u64;
         let grid = |k: u64| k as f64 * dt_h;
         loop {
@@ -315,20 +344,54 @@ impl<'m> Simulation<'m> {
                 next_k += 1;
             }
             let t0 = self.time_h;
+            // The PK from this segment's start, in closed form.
+            model
+                .pk
+                .start(&self.y.as_slice()[..pk_len], &mut self.segment);
+            let segment = &mut self.segment;
+            let pk = &mut self.pk_scratch;
+            let effect_rows = &self.effect_rows;
+            // The PD right-hand side and the samples both need the PK at some time; they run one
+            // after the other, so they share the segment through a cell.
+            let shared = std::cell::RefCell::new((segment, pk));
+            let mut rhs = |t: f64, z: &DVector<f64>, dz: &mut DVector<f64>| {
+                let mut guard = shared.borrow_mut();
+                let (segment, pk) = &mut *guard;
+                segment.eval_rows(t - t0, effect_rows, pk);
+                model.pd_rhs(pk, z.as_slice(), dz.as_mut_slice());
+            };
             let dose_times = &self.dose_times;
             let plasma = &mut self.plasma;
-            let mut local_sink = |t: f64, y: &DVector<f64>| {
-                emit_sample(model, t, y, dose_times, plasma, sink);
+            let y_sample = &mut self.y_sample;
+            let sample_rows = &self.sample_rows;
+            let mut local_sink = |t: f64, z: &DVector<f64>| {
+                let mut guard = shared.borrow_mut();
+                let (segment, _) = &mut *guard;
+                let y = y_sample.as_mut_slice();
+                segment.eval_rows(t - t0, sample_rows, &mut y[..pk_len]);
+                y[pk_len..].copy_from_slice(z.as_slice());
+                emit_sample(model, t, y_sample, dose_times, plasma, sink);
             };
-            self.solver.integrate(
+            let result = self.solver.integrate(
                 &mut rhs,
                 t0,
                 seg_end,
-                &mut self.y,
+                &mut self.pd,
                 &mut self.step_h,
                 &self.out_times,
                 &mut local_sink,
-            )?;
+            );
+            if let Err(e) = result {
+                // Stay at the segment's start, where the whole state is known.
+                self.pd
+                    .as_mut_slice()
+                    .copy_from_slice(&self.y.as_slice()[pk_len..]);
+                return Err(e.into());
+            }
+            let (segment, _) = shared.into_inner();
+            let y = self.y.as_mut_slice();
+            segment.eval_all(seg_end - t0, &mut y[..pk_len]);
+            y[pk_len..].copy_from_slice(self.pd.as_slice());
             self.time_h = seg_end;
         }
         Ok(())

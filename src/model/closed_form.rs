@@ -1,0 +1,538 @@
+//! The linear PK part of the model solved in closed form.
+//!
+//! Between two doses the PK states x (depots, central and peripheral amounts, effect sites) obey
+//! the linear, constant-coefficient system `dx/dt = A x` ([`Model::pk_rhs`](super::Model::pk_rhs)),
+//! so `x(t0 + tau) = exp(A tau) x(t0)` exactly. This module writes the propagator as a sum of
+//! polynomial-exponential terms,
+//!
+//! ```text
+//! exp(A tau) = sum_t  tau^m_t  exp(mu_g(t) tau)  K_t
+//! ```
+//!
+//! with one term per distinct rate `mu_g` and power `m` (powers above 0 appear only when two
+//! compartments in series have the same rate, such as an intranasal depot absorbing at the rate
+//! at which heroin enters the brain). Simulations evaluate it instead of integrating the PK: the
+//! PK is exact, and the fast PK rates (heroin's 3 min half-life, 6-MAM's 2 min brain entry) no
+//! longer limit the integrator's step.
+//!
+//! **Construction** (once per model, [`PkPropagator::new`]):
+//! 1. The compartment graph (an edge j -> i where `A[i][j] != 0`) is split into strongly
+//!    connected blocks. Metabolism cannot loop (checked when the model is loaded), so the blocks
+//!    are single compartments and central-peripheral pairs, ordered upstream to downstream.
+//! 2. Each block is diagonalized: a 2 x 2 block `[[a, b], [c, d]]` with `b c > 0` has the real,
+//!    distinct rates `(a + d)/2 +- sqrt(((a - d)/2)^2 + b c)`. With S the block-diagonal matrix
+//!    of eigenvectors, `T = S^-1 A S` is lower triangular in the block order.
+//! 3. Rates closer than [`MERGE_RTOL`] (relative) are treated as one. `u' = T u` is then solved
+//!    row by row from each unit start: the forcing `sum_q T[p][q] u_q` is a sum of terms
+//!    `P(tau) exp(mu tau)`, whose particular solution is `Q(tau) exp(mu tau)` with
+//!    `Q = sum_k (-1)^k P^(k) / (mu - lambda_p)^(k+1)` when `mu != lambda_p` and
+//!    `Q = integral_0^tau P` when `mu = lambda_p`; the homogeneous term matches the start.
+//! 4. `K_t = S C_t S^-1`, where `C_t` collects the coefficients of term t.
+//!
+//! Merging two rates within [`MERGE_RTOL`] of each other changes the solution by at most about
+//! that fraction of the dose (`delta tau exp(-mu tau) <= delta / (e mu)`); keeping them apart
+//! loses at most machine precision over it to cancellation. The threshold sits where the two
+//! bounds meet (about the square root of machine precision), far below the integrator's
+//! tolerance.
+
+use nalgebra::DMatrix;
+
+/// Rates whose relative difference is at most this are treated as equal.
+pub const MERGE_RTOL: f64 = 1e-8;
+
+/// `exp(A tau)` of a model's PK matrix, as polynomial-exponential terms. The default is the
+/// propagator of an empty system.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PkPropagator {
+    /// Number of PK states.
+    n: usize,
+    /// Distinct rates mu_g (1/h, negative for a model that eliminates its drugs).
+    rates: Vec<f64>,
+    /// Term t: (rate index g, power m).
+    terms: Vec<(usize, u32)>,
+    /// Term t's matrix K_t, n x n.
+    matrices: Vec<DMatrix<f64>>,
+}
+
+/// Why a PK matrix has no closed form here.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ClosedFormError {
+    /// A block of mutually connected compartments that is not a single compartment or a
+    /// central-peripheral pair.
+    #[error("compartments {states:?} form a loop of {size}; only single compartments and central-peripheral pairs have a closed form")]
+    Block {
+        /// The states in the block.
+        states: Vec<usize>,
+        /// Its size.
+        size: usize,
+    },
+    /// A pair whose exchange is not two-way positive, or a non-finite result.
+    #[error("the PK rates give no real closed form ({0})")]
+    Numeric(String),
+}
+
+/// One function `sum_g P_g(tau) exp(mu_g tau)`: `poly[g][m]` is the coefficient of
+/// `tau^m exp(mu_g tau)`.
+type PolyExp = Vec<Vec<f64>>;
+
+impl PkPropagator {
+    /// Builds the propagator of `dx/dt = a x`.
+    pub fn new(a: &DMatrix<f64>) -> Result<PkPropagator, ClosedFormError> {
+        let n = a.nrows();
+        let order = block_order(a)?;
+        let (s, lambda) = eigenbasis(a, &order)?;
+        let s_inv = s
+            .clone()
+            .try_inverse()
+            .ok_or_else(|| ClosedFormError::Numeric("eigenvectors are not independent".into()))?;
+        // T = S^-1 A S, lower triangular in the order of `order` (positions p).
+        let t_full = &s_inv * a * &s;
+
+        // Distinct rates and the group of each position.
+        let mut rates: Vec<f64> = Vec::new();
+        let group: Vec<usize> = lambda
+            .iter()
+            .map(|&l| match rates.iter().position(|&r| same_rate(r, l)) {
+                Some(g) => g,
+                None => {
+                    rates.push(l);
+                    rates.len() - 1
+                }
+            })
+            .collect();
+        let ng = rates.len();
+
+        // c[k][p]: u_p(tau) started from unit vector e_k, positions in `order`.
+        let mut c: Vec<Vec<PolyExp>> = Vec::with_capacity(n);
+        for k in 0..n {
+            let mut u: Vec<PolyExp> = vec![vec![Vec::new(); ng]; n];
+            for p in 0..n {
+                // Forcing sum_{q<p} T[p][q] u_q (T is lower triangular in positions; within a
+                // block the off-diagonal entries are round-off of an exact zero).
+                let mut forcing: PolyExp = vec![Vec::new(); ng];
+                for q in 0..p {
+                    let tpq = t_full[(p, q)];
+                    if tpq == 0.0 || same_block(&order, a, p, q) {
+                        continue;
+                    }
+                    for (g, poly) in u[q].iter().enumerate() {
+                        add_scaled(&mut forcing[g], poly, tpq);
+                    }
+                }
+                let gp = group[p];
+                let mu_p = rates[gp];
+                let mut sol: PolyExp = vec![Vec::new(); ng];
+                let mut at_zero = 0.0;
+                for (g, poly) in forcing.iter().enumerate() {
+                    if poly.iter().all(|&x| x == 0.0) {
+                        continue;
+                    }
+                    let q = if g == gp {
+                        integrate(poly)
+                    } else {
+                        particular(poly, rates[g] - mu_p)
+                    };
+                    at_zero += q.first().copied().unwrap_or(0.0);
+                    add_scaled(&mut sol[g], &q, 1.0);
+                }
+                let start = if p == k { 1.0 } else { 0.0 };
+                add_scaled(&mut sol[gp], &[start - at_zero], 1.0);
+                u[p] = sol;
+            }
+            c.push(u);
+        }
+
+        // K_t = S C_t S^-1, with C_t[p][k] the coefficient of term t in u_p from e_k.
+        let mut terms = Vec::new();
+        let mut matrices = Vec::new();
+        for g in 0..ng {
+            let max_m = c
+                .iter()
+                .flat_map(|u| u.iter().map(|f| f[g].len()))
+                .max()
+                .unwrap_or(0);
+            for m in 0..max_m {
+                let mut cm = DMatrix::zeros(n, n);
+                for (k, u) in c.iter().enumerate() {
+                    for (p, f) in u.iter().enumerate() {
+                        cm[(p, k)] = f[g].get(m).copied().unwrap_or(0.0);
+                    }
+                }
+                if cm.iter().all(|&x| x == 0.0) {
+                    continue;
+                }
+                // Positions -> states: S has states as rows and positions as columns.
+                let km = &s * cm * &s_inv;
+                terms.push((g, m as u32));
+                matrices.push(km);
+            }
+        }
+        if matrices.iter().any(|k| k.iter().any(|x| !x.is_finite())) {
+            return Err(ClosedFormError::Numeric(
+                "a coefficient is not finite".into(),
+            ));
+        }
+        Ok(PkPropagator {
+            n,
+            rates,
+            terms,
+            matrices,
+        })
+    }
+
+    /// Number of PK states.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether there are no PK states.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The distinct rates mu_g (1/h).
+    pub fn rates(&self) -> &[f64] {
+        &self.rates
+    }
+
+    /// Sets `seg` to the solution that starts from `x0` (length [`len`](Self::len)).
+    pub fn start(&self, x0: &[f64], seg: &mut PkSegment) {
+        let n = self.n;
+        seg.n = n;
+        seg.active_rates.clear();
+        seg.active_terms.clear();
+        seg.column.resize(n * self.terms.len(), 0.0);
+        // Terms whose coefficients are all zero for this start (routes not used, for example)
+        // are dropped, and so are rates with no term left.
+        let mut rate_slot = vec![usize::MAX; self.rates.len()];
+        let mut kept = 0;
+        for (&(g, m), k) in self.terms.iter().zip(&self.matrices) {
+            let column = &mut seg.column[kept * n..(kept + 1) * n];
+            for (r, c) in column.iter_mut().enumerate() {
+                *c = (0..n).map(|j| k[(r, j)] * x0[j]).sum();
+            }
+            if column.iter().all(|&x| x == 0.0) {
+                continue;
+            }
+            if rate_slot[g] == usize::MAX {
+                rate_slot[g] = seg.active_rates.len();
+                seg.active_rates.push(self.rates[g]);
+            }
+            seg.active_terms.push((rate_slot[g], m as i32));
+            kept += 1;
+        }
+        // Row-major coefficients, so that a state is one dot product with the term values.
+        seg.coef.clear();
+        seg.coef.resize(n * kept, 0.0);
+        for t in 0..kept {
+            for r in 0..n {
+                seg.coef[r * kept + t] = seg.column[t * n + r];
+            }
+        }
+        seg.exps.resize(seg.active_rates.len(), 0.0);
+        seg.values.resize(kept, 0.0);
+        seg.polynomial = seg.active_terms.iter().any(|&(_, m)| m > 0);
+    }
+}
+
+/// The PK solution of one dose interval: `x_r(tau) = sum_t coef[r][t] tau^m_t exp(mu_t tau)`.
+/// Reused between intervals (no allocation once the buffers have grown).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PkSegment {
+    n: usize,
+    /// Rates with at least one non-zero term.
+    active_rates: Vec<f64>,
+    /// (index into `active_rates`, power).
+    active_terms: Vec<(usize, i32)>,
+    /// Coefficients, row-major: `coef[r * terms + t]`.
+    coef: Vec<f64>,
+    /// Scratch: exp(mu tau) per active rate.
+    exps: Vec<f64>,
+    /// Scratch: tau^m exp(mu tau) per active term.
+    values: Vec<f64>,
+    /// Scratch: coefficients term-major while a segment starts.
+    column: Vec<f64>,
+    /// Whether any term has a power above 0.
+    polynomial: bool,
+}
+
+impl PkSegment {
+    /// Writes `x_r(tau)` into `out[r]` for each state `r` in `rows`.
+    pub fn eval_rows(&mut self, tau: f64, rows: &[usize], out: &mut [f64]) {
+        self.fill_values(tau);
+        for &r in rows {
+            out[r] = self.row(r);
+        }
+    }
+
+    /// Writes every state at `tau` into `out` (length n).
+    pub fn eval_all(&mut self, tau: f64, out: &mut [f64]) {
+        self.fill_values(tau);
+        for (r, o) in out.iter_mut().enumerate().take(self.n) {
+            *o = self.row(r);
+        }
+    }
+
+    fn fill_values(&mut self, tau: f64) {
+        for (e, &mu) in self.exps.iter_mut().zip(&self.active_rates) {
+            *e = (mu * tau).exp();
+        }
+        if self.polynomial {
+            for (v, &(g, m)) in self.values.iter_mut().zip(&self.active_terms) {
+                *v = self.exps[g] * tau.powi(m);
+            }
+        } else {
+            // Without powers, terms and active rates correspond one to one.
+            self.values.copy_from_slice(&self.exps);
+        }
+    }
+
+    fn row(&self, r: usize) -> f64 {
+        let k = self.values.len();
+        self.coef[r * k..(r + 1) * k]
+            .iter()
+            .zip(&self.values)
+            .map(|(c, v)| c * v)
+            .sum()
+    }
+}
+
+fn same_rate(a: f64, b: f64) -> bool {
+    (a - b).abs() <= MERGE_RTOL * a.abs().max(b.abs())
+}
+
+/// Whether positions p and q (in `order`) belong to one strongly connected block. Blocks are
+/// contiguous in `order`, and the only blocks of two are pairs exchanging both ways.
+fn same_block(order: &[usize], a: &DMatrix<f64>, p: usize, q: usize) -> bool {
+    let (i, j) = (order[p], order[q]);
+    p.abs_diff(q) == 1 && a[(i, j)] != 0.0 && a[(j, i)] != 0.0
+}
+
+/// States ordered upstream to downstream, each strongly connected block contiguous.
+fn block_order(a: &DMatrix<f64>) -> Result<Vec<usize>, ClosedFormError> {
+    let n = a.nrows();
+    // reach[i][j]: j influences i (a path j -> ... -> i), including i == j.
+    let mut reach = vec![vec![false; n]; n];
+    for (i, row) in reach.iter_mut().enumerate() {
+        for (j, r) in row.iter_mut().enumerate() {
+            *r = i == j || a[(i, j)] != 0.0;
+        }
+    }
+    // Warshall's transitive closure.
+    for k in 0..n {
+        let via = reach[k].clone();
+        for row in reach.iter_mut() {
+            if row[k] {
+                for (r, &v) in row.iter_mut().zip(&via) {
+                    *r |= v;
+                }
+            }
+        }
+    }
+    let mut blocks: Vec<Vec<usize>> = Vec::new();
+    let mut seen = vec![false; n];
+    for i in 0..n {
+        if seen[i] {
+            continue;
+        }
+        let block: Vec<usize> = (0..n).filter(|&j| reach[i][j] && reach[j][i]).collect();
+        for &j in &block {
+            seen[j] = true;
+        }
+        if block.len() > 2 {
+            return Err(ClosedFormError::Block {
+                size: block.len(),
+                states: block,
+            });
+        }
+        blocks.push(block);
+    }
+    // A block downstream of another has strictly more influencing states, so sorting by that
+    // count is a topological order (stable, so ties keep the state order).
+    let ancestors = |b: &Vec<usize>| (0..n).filter(|&j| reach[b[0]][j]).count();
+    blocks.sort_by_key(ancestors);
+    Ok(blocks.into_iter().flatten().collect())
+}
+
+/// The block-diagonal eigenvector matrix S (states x positions) and the rate of each position.
+fn eigenbasis(
+    a: &DMatrix<f64>,
+    order: &[usize],
+) -> Result<(DMatrix<f64>, Vec<f64>), ClosedFormError> {
+    let n = a.nrows();
+    let mut s = DMatrix::zeros(n, n);
+    let mut lambda = vec![0.0; n];
+    let mut p = 0;
+    while p < n {
+        let i = order[p];
+        if p + 1 < n && same_block(order, a, p + 1, p) {
+            let j = order[p + 1];
+            let (aa, b, c, d) = (a[(i, i)], a[(i, j)], a[(j, i)], a[(j, j)]);
+            if b * c <= 0.0 || !(b * c).is_finite() {
+                return Err(ClosedFormError::Numeric(format!(
+                    "states {i} and {j} do not exchange both ways"
+                )));
+            }
+            let mid = 0.5 * (aa + d);
+            let disc = (0.25 * (aa - d) * (aa - d) + b * c).sqrt();
+            for (k, l) in [mid + disc, mid - disc].into_iter().enumerate() {
+                // (a - l) v_i + b v_j = 0 and c v_i + (d - l) v_j = 0; use the better-scaled row.
+                let (vi, vj) = if (l - aa).abs() >= (l - d).abs() {
+                    (b, l - aa)
+                } else {
+                    (l - d, c)
+                };
+                let norm = vi.hypot(vj);
+                s[(i, p + k)] = vi / norm;
+                s[(j, p + k)] = vj / norm;
+                lambda[p + k] = l;
+            }
+            p += 2;
+        } else {
+            s[(i, p)] = 1.0;
+            lambda[p] = a[(i, i)];
+            p += 1;
+        }
+    }
+    Ok((s, lambda))
+}
+
+/// `dst += scale * src`, growing `dst` as needed.
+fn add_scaled(dst: &mut Vec<f64>, src: &[f64], scale: f64) {
+    if dst.len() < src.len() {
+        dst.resize(src.len(), 0.0);
+    }
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d += scale * s;
+    }
+}
+
+/// Q with `Q' + d Q = P` for `d != 0`: `Q = sum_k (-1)^k P^(k) / d^(k+1)`.
+fn particular(p: &[f64], d: f64) -> Vec<f64> {
+    let mut q = vec![0.0; p.len()];
+    let mut deriv = p.to_vec();
+    let mut sign_over = 1.0 / d;
+    while deriv.iter().any(|&x| x != 0.0) {
+        add_scaled(&mut q, &deriv, sign_over);
+        // Differentiate the polynomial.
+        let next: Vec<f64> = deriv
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(m, &x)| m as f64 * x)
+            .collect();
+        deriv = next;
+        sign_over *= -1.0 / d;
+    }
+    q
+}
+
+/// The antiderivative of P that is zero at 0.
+fn integrate(p: &[f64]) -> Vec<f64> {
+    let mut q = vec![0.0; p.len() + 1];
+    for (m, &x) in p.iter().enumerate() {
+        q[m + 1] = x / (m + 1) as f64;
+    }
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn propagate(a: &DMatrix<f64>, x0: &[f64], tau: f64) -> Vec<f64> {
+        let prop = PkPropagator::new(a).expect("closed form");
+        let mut seg = PkSegment::default();
+        prop.start(x0, &mut seg);
+        let mut out = vec![0.0; x0.len()];
+        seg.eval_all(tau, &mut out);
+        out
+    }
+
+    fn exact(a: &DMatrix<f64>, x0: &[f64], tau: f64) -> Vec<f64> {
+        let x = (a * tau).exp() * nalgebra::DVector::from_column_slice(x0);
+        x.as_slice().to_vec()
+    }
+
+    fn assert_close(a: &DMatrix<f64>, x0: &[f64], taus: &[f64], rtol: f64) {
+        let scale = x0.iter().map(|x| x.abs()).fold(0.0, f64::max);
+        for &tau in taus {
+            let got = propagate(a, x0, tau);
+            let want = exact(a, x0, tau);
+            for (r, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert!(
+                    (g - w).abs() <= rtol * scale,
+                    "tau {tau}, state {r}: {g} vs {w}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_single_compartment_decays_exponentially() {
+        let a = DMatrix::from_row_slice(1, 1, &[-2.0]);
+        let got = propagate(&a, &[3.0], 0.7);
+        assert!((got[0] - 3.0 * (-1.4f64).exp()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn bateman_chain_with_distinct_rates() {
+        // depot -> central -> out
+        let a = DMatrix::from_row_slice(2, 2, &[-5.0, 0.0, 5.0, -1.0]);
+        assert_close(&a, &[1.0, 0.0], &[0.0, 0.1, 1.0, 7.0], 1e-13);
+    }
+
+    #[test]
+    fn equal_rates_in_series_give_tau_exp_terms() {
+        // ka == k: the Bateman function's confluent limit ka tau exp(-k tau).
+        let a = DMatrix::from_row_slice(3, 3, &[-2.0, 0.0, 0.0, 2.0, -2.0, 0.0, 0.0, 2.0, -2.0]);
+        for tau in [0.0, 0.3, 1.0, 4.0] {
+            let got = propagate(&a, &[1.0, 0.0, 0.0], tau);
+            let e = (-2.0 * tau).exp();
+            assert!((got[1] - 2.0 * tau * e).abs() < 1e-14, "{got:?}");
+            assert!((got[2] - 2.0 * tau * tau * e).abs() < 1e-14, "{got:?}");
+        }
+        assert_close(&a, &[1.0, 0.5, 0.25], &[0.2, 2.0], 1e-13);
+    }
+
+    #[test]
+    fn nearly_equal_rates_stay_accurate() {
+        // On both sides of the merge threshold the error stays near MERGE_RTOL of the dose.
+        for eps in [1e-3, 1e-6, 3e-8, 1e-8, 3e-9, 1e-10, 0.0] {
+            let k = 2.0 * (1.0 + eps);
+            let a = DMatrix::from_row_slice(2, 2, &[-2.0, 0.0, 2.0, -k]);
+            assert_close(&a, &[1.0, 0.0], &[0.1, 1.0, 5.0], 2.0 * MERGE_RTOL);
+        }
+    }
+
+    #[test]
+    fn a_two_compartment_pair_feeding_an_effect_site() {
+        // input depot -> central <-> peripheral, central -> effect site (with scaling).
+        #[rustfmt::skip]
+        let a = DMatrix::from_row_slice(4, 4, &[
+            -1.4, 0.0, 0.0, 0.0,
+             1.4, -6.3, 0.76, 0.0,
+             0.0, 4.0, -0.76, 0.0,
+             0.0, 7.1, 0.0, -0.25,
+        ]);
+        assert_close(&a, &[2.0, 1.0, 0.5, 3.0], &[0.05, 0.5, 3.0, 24.0], 1e-12);
+    }
+
+    #[test]
+    fn a_three_compartment_loop_is_refused() {
+        let a = DMatrix::from_row_slice(3, 3, &[-1.0, 0.0, 1.0, 1.0, -1.0, 0.0, 0.0, 1.0, -1.0]);
+        assert!(matches!(
+            PkPropagator::new(&a),
+            Err(ClosedFormError::Block { size: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn unused_inputs_drop_out_of_a_segment() {
+        let a = DMatrix::from_row_slice(3, 3, &[-5.0, 0.0, 0.0, 0.0, -3.0, 0.0, 5.0, 3.0, -1.0]);
+        let prop = PkPropagator::new(&a).expect("closed form");
+        let mut seg = PkSegment::default();
+        prop.start(&[0.0, 1.0, 0.0], &mut seg);
+        assert_eq!(seg.active_rates.len(), 2, "{:?}", seg.active_rates);
+    }
+}
