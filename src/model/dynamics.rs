@@ -61,6 +61,27 @@ use nalgebra::DVector;
 
 use super::{Layout, Model, Pharmacodynamics, Species};
 
+/// MOR activation A = S / (1 + S) with the stimulus S = rho sum tau x / (1 + sum x), written
+/// with one division.
+fn activation(sum_x: f64, sum_tau_x: f64, rho: f64) -> f64 {
+    let s = rho * sum_tau_x;
+    s / (1.0 + sum_x + s)
+}
+
+/// `u^n` for a small non-negative integer `n` by repeated squaring (inlined, unlike `powi` with
+/// an exponent known only at run time).
+fn int_pow(u: f64, n: i32) -> f64 {
+    let (mut base, mut n, mut acc) = (u, n, 1.0);
+    while n > 0 {
+        if n & 1 == 1 {
+            acc *= base;
+        }
+        base *= base;
+        n >>= 1;
+    }
+    acc
+}
+
 /// Highest score on the Clinical Opiate Withdrawal Scale.
 pub const COWS_MAX: f64 = 48.0;
 
@@ -212,16 +233,15 @@ impl Model {
 
     /// Occupancy and activation given the functional receptor pool `rho`.
     pub fn receptor(&self, y: &[f64], rho: f64) -> ReceptorState {
-        let (occupancy, stimulus) = self.binding(y);
-        let s = rho * stimulus;
+        let (sum_x, sum_tau_x) = self.binding(y);
         ReceptorState {
-            occupancy,
-            activation: s / (1.0 + s),
+            occupancy: sum_x / (1.0 + sum_x),
+            activation: activation(sum_x, sum_tau_x, rho),
         }
     }
 
-    /// Total occupancy and the efficacy-weighted stimulus of the naive receptor pool,
-    /// sum_i tau_i occ_i.
+    /// `(sum_i x_i, sum_i tau_i x_i)` with `x_i = Ce_i / K_i`: occupancy is
+    /// `sum x / (1 + sum x)` and the stimulus of the naive pool `sum tau x / (1 + sum x)`.
     fn binding(&self, y: &[f64]) -> (f64, f64) {
         let mut sum_x = 0.0;
         let mut sum_tau_x = 0.0;
@@ -232,7 +252,7 @@ impl Model {
             sum_x += x;
             sum_tau_x += site.efficacy * x;
         }
-        (sum_x / (1.0 + sum_x), sum_tau_x / (1.0 + sum_x))
+        (sum_x, sum_tau_x)
     }
 
     /// cAMP signalling relative to the drug-free baseline, c = (1 + g X)(1 - A).
@@ -242,10 +262,13 @@ impl Model {
 
     /// The saturating curve h(u) = u^n / (y50^n + u^n) that maps a drive onto 0..1.
     pub fn intensity(&self, drive: f64) -> f64 {
-        let u = drive.max(0.0);
+        // A NaN drive gives 0 as well, as `drive.max(0.0)` did.
+        if drive.is_nan() || drive <= 0.0 {
+            return 0.0;
+        }
         let un = match self.kinetics.hill_int {
-            Some(n) => u.powi(n),
-            None => u.powf(self.pd.score_hill),
+            Some(n) => int_pow(drive, n),
+            None => drive.powf(self.pd.score_hill),
         };
         un / (self.kinetics.half_drive_pow + un)
     }
@@ -346,7 +369,8 @@ impl Model {
         let t = z[it];
         let x = z[ix];
         let g = z[ig];
-        let a = self.receptor(pk, (1.0 - t) * (1.0 - q)).activation;
+        let (sum_x, sum_tau_x) = self.binding(pk);
+        let a = activation(sum_x, sum_tau_x, (1.0 - t) * (1.0 - q));
         let c = self.camp(x, a);
         let unopposed = (c - 1.0).max(0.0);
         let drive = unopposed * (1.0 + g);
