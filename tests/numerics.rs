@@ -1,7 +1,9 @@
-//! The numerics against exact solutions and invariants: the linear PK part of the model solved
-//! in closed form (one-compartment bolus, Bateman absorption after smoking) and by matrix exponential (the
-//! heroin -> 6-MAM -> morphine chain), mass balance, non-negativity, bounds, linearity in dose,
-//! convergence as the tolerance tightens, and determinism.
+//! The numerics against exact solutions and invariants. Simulations evaluate the linear PK in
+//! closed form (`model::closed_form`) and integrate only the PD, so the PK checks test that closed
+//! form: against hand-written solutions (one-compartment bolus, Bateman absorption after smoking),
+//! the matrix exponential (the heroin -> 6-MAM -> morphine chain) and the whole system integrated
+//! by the Dormand-Prince solver (every route). Then mass balance, non-negativity, bounds,
+//! linearity in dose, convergence of the PD as the tolerance tightens, and determinism.
 
 use nalgebra::{DMatrix, DVector};
 

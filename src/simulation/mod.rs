@@ -77,7 +77,8 @@ pub struct SimOptions {
     pub observe_h: f64,
     /// Output grid spacing (h).
     pub dt_h: f64,
-    /// Integrator tolerances.
+    /// Integrator tolerances, for the PD states (fractions from 0 to 1, and dopamine and its
+    /// feedback in % of baseline); the PK is exact.
     pub tolerances: Tolerances,
 }
 
@@ -86,8 +87,9 @@ impl Default for SimOptions {
         SimOptions {
             observe_h: 240.0,
             dt_h: 5.0 * MIN,
-            // Tight enough that outputs change by less than 1e-4 (relative) when tightened 10x
-            // (tests/numerics.rs); amounts are in umol, so atol 1e-7 is a few nanograms.
+            // Tight enough that outputs change by less than 1e-4 (relative) when tightened 10x:
+            // the withdrawal score by about 1e-4 points, activation by about 2e-6
+            // (tests/numerics.rs checks the score against a 1e-10 reference).
             tolerances: Tolerances {
                 rtol: 1e-5,
                 atol: 1e-7,
