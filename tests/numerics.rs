@@ -366,3 +366,59 @@ fn closed_form_pk_matches_integrating_the_whole_system_for_every_route() {
         }
     }
 }
+
+/// The default model with heroin's elimination rate set `gap` (relative) away from the
+/// intranasal absorption rate and heroin's brain-entry rate (both ln 2 / 3 min).
+fn model_with_heroin_rate_gap(gap: f64) -> Model {
+    let cl = 9.3 * (2f64.ln() / 0.05) * (1.0 + gap);
+    let text = opioid_sim::model::DEFAULT_MODEL_TOML.replacen(
+        "clearance = { value = 130, unit = \"L/h\"",
+        &format!("clearance = {{ value = {cl}, unit = \"L/h\""),
+        1,
+    );
+    assert_ne!(
+        text,
+        opioid_sim::model::DEFAULT_MODEL_TOML,
+        "heroin clearance not found"
+    );
+    Model::from_toml_str(&text, "near-equal rates").expect("model")
+}
+
+#[test]
+fn nearly_equal_rates_in_series_fall_back_to_integrating_the_whole_system() {
+    // Depot -> heroin -> heroin's effect site with rates 1e-6 apart: the closed form would
+    // cancel, so the model has none and simulations integrate the PK; the result still matches
+    // the whole system integrated directly, and a model 1e-3 apart (closed form) is close by.
+    let near = model_with_heroin_rate_gap(1e-6);
+    assert!(
+        near.pk.is_none(),
+        "a closed form was kept for near-equal rates"
+    );
+    assert!(
+        model().pk.is_some(),
+        "the default model lost its closed form"
+    );
+    let apart = model_with_heroin_rate_gap(1e-3);
+    assert!(apart.pk.is_some());
+    let d = dose(10.0, "heroin", Route::Intranasal);
+    for t in [0.1, 0.5, 3.0] {
+        let want = integrate_whole_system(&near, &d, t);
+        let got = &states_at(&near, &d, &[t], tight())[0];
+        let other = &states_at(&apart, &d, &[t], tight())[0];
+        for i in 0..want.len() {
+            let scale = want[i].abs().max(1e-3);
+            assert!(
+                (got[i] - want[i]).abs() <= 1e-6 * scale,
+                "state {i} at {t} h: {} vs {}",
+                got[i],
+                want[i]
+            );
+            assert!(
+                (other[i] - want[i]).abs() <= 1e-2 * scale,
+                "state {i} at {t} h: {} (rates 1e-3 apart) vs {}",
+                other[i],
+                want[i]
+            );
+        }
+    }
+}

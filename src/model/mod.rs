@@ -240,8 +240,10 @@ pub struct Model {
     pub layout: Layout,
     /// Rate constants arranged for the right-hand side (derived from the fields above).
     pub kinetics: dynamics::Kinetics,
-    /// The PK part's closed-form solution (derived from the fields above).
-    pub pk: closed_form::PkPropagator,
+    /// The PK part's closed-form solution (derived from the fields above); `None` when it would
+    /// lose accuracy to cancellation (rates nearly but not exactly equal in series), and
+    /// simulations then integrate the whole system.
+    pub pk: Option<closed_form::PkPropagator>,
 }
 
 impl Model {
@@ -540,7 +542,7 @@ impl Model {
         let kinetics = dynamics::Kinetics::new(&species, &layout, &pd);
         let mut model = Model {
             kinetics,
-            pk: closed_form::PkPropagator::default(),
+            pk: None,
             name: file.model.name.clone(),
             description: file.model.description.clone(),
             species,
@@ -548,12 +550,16 @@ impl Model {
             pd,
             layout,
         };
-        model.pk = closed_form::PkPropagator::new(&model.pk_matrix()).map_err(|e| {
-            ModelError::Reference {
-                field: "species".into(),
-                problem: format!("the pharmacokinetics cannot be solved in closed form: {e}"),
+        model.pk = match closed_form::PkPropagator::new(&model.pk_matrix()) {
+            Ok(pk) => Some(pk),
+            Err(closed_form::ClosedFormError::IllConditioned { .. }) => None,
+            Err(e) => {
+                return Err(ModelError::Reference {
+                    field: "species".into(),
+                    problem: format!("the pharmacokinetics cannot be solved: {e}"),
+                })
             }
-        })?;
+        };
         Ok(model)
     }
 

@@ -2,11 +2,11 @@
 //!
 //! A regimen's doses become *inputs*: an amount (umol) added to one state at one time (a bolus into
 //! plasma, or into an absorption depot after the route's lag). [`Simulation`] adds each input at
-//! its exact time and, between inputs, follows the linear PK in closed form
-//! ([`PkPropagator`](crate::model::closed_form::PkPropagator)) while the Dormand-Prince solver
-//! integrates the PD states with the exact effect-site concentrations as their input. Samples on
-//! the regular output grid combine the closed-form PK with the solver's dense output; no step
-//! crosses a dose.
+//! its exact time and, between inputs, follows the linear PK in closed form ([`PkPropagator`])
+//! while the Dormand-Prince solver integrates the PD states with the exact effect-site
+//! concentrations as their input. Samples on the regular output grid combine the closed-form PK
+//! with the solver's dense output; no step crosses a dose. A model without a closed form (nearly
+//! equal rates in series, see [`Model::pk`]) is integrated whole instead.
 //!
 //! Output convention: a sample at the exact time of a dose shows the state *after* the dose.
 
@@ -20,7 +20,7 @@ pub use trajectory::Trajectory;
 
 use nalgebra::DVector;
 
-use crate::model::closed_form::PkSegment;
+use crate::model::closed_form::{PkPropagator, PkSegment};
 use crate::model::dynamics::Observables;
 use crate::model::Model;
 use crate::regimen::{Dose, Regimen, Route};
@@ -200,8 +200,9 @@ pub struct Simulation<'m> {
     time_h: f64,
     /// The whole state at `time_h` (PK states, then PD states).
     y: DVector<f64>,
-    /// The PD part of the state, integrated by `solver`.
-    pd: DVector<f64>,
+    /// The states `solver` integrates: the PD states when the model's PK has a closed form,
+    /// otherwise the whole state.
+    z: DVector<f64>,
     /// The closed-form PK of the current segment (reused between segments).
     segment: PkSegment,
     /// Scratch: PK states evaluated inside the right-hand side.
@@ -228,17 +229,20 @@ impl<'m> Simulation<'m> {
     pub fn new(model: &'m Model, tolerances: Tolerances) -> Self {
         let l = &model.layout;
         let y = model.initial_state();
-        let pd = DVector::from_column_slice(&y.as_slice()[l.pk_len..]);
+        let z = match model.pk {
+            Some(_) => DVector::from_column_slice(&y.as_slice()[l.pk_len..]),
+            None => y.clone(),
+        };
         let effect_rows: Vec<usize> = l.effect.iter().flatten().copied().collect();
         let mut sample_rows = l.central.clone();
         sample_rows.extend(&effect_rows);
         Simulation {
             model,
             time_h: 0.0,
-            solver: DormandPrince::new(pd.len(), tolerances),
+            solver: DormandPrince::new(z.len(), tolerances),
             y_sample: y.clone(),
             y,
-            pd,
+            z,
             segment: PkSegment::default(),
             pk_scratch: vec![0.0; l.pk_len],
             effect_rows,
@@ -324,8 +328,6 @@ impl<'m> Simulation<'m> {
                 expected: "a finite time".into(),
             });
         }
-        let model = self.model;
-        let pk_len = model.layout.pk_len;
         let mut next_k = (self.time_h / dt_h).ceil() as u64;
         let grid = |k: u64| k as f64 * dt_h;
         loop {
@@ -345,57 +347,105 @@ impl<'m> Simulation<'m> {
                 self.out_times.push(grid(next_k));
                 next_k += 1;
             }
-            let t0 = self.time_h;
-            // The PK from this segment's start, in closed form.
-            model
-                .pk
-                .start(&self.y.as_slice()[..pk_len], &mut self.segment);
-            let segment = &mut self.segment;
-            let pk = &mut self.pk_scratch;
-            let effect_rows = &self.effect_rows;
-            // The PD right-hand side and the samples both need the PK at some time; they run one
-            // after the other, so they share the segment through a cell.
-            let shared = std::cell::RefCell::new((segment, pk));
-            let mut rhs = |t: f64, z: &DVector<f64>, dz: &mut DVector<f64>| {
-                let mut guard = shared.borrow_mut();
-                let (segment, pk) = &mut *guard;
-                segment.eval_rows(t - t0, effect_rows, pk);
-                model.pd_rhs(pk, z.as_slice(), dz.as_mut_slice());
+            let result = match &self.model.pk {
+                Some(pk) => self.segment_closed_form(pk, seg_end, sink),
+                None => self.segment_whole_system(seg_end, sink),
             };
-            let dose_times = &self.dose_times;
-            let plasma = &mut self.plasma;
-            let y_sample = &mut self.y_sample;
-            let sample_rows = &self.sample_rows;
-            let mut local_sink = |t: f64, z: &DVector<f64>| {
-                let mut guard = shared.borrow_mut();
-                let (segment, _) = &mut *guard;
-                let y = y_sample.as_mut_slice();
-                segment.eval_rows(t - t0, sample_rows, &mut y[..pk_len]);
-                y[pk_len..].copy_from_slice(z.as_slice());
-                emit_sample(model, t, y_sample, dose_times, plasma, sink);
-            };
-            let result = self.solver.integrate(
-                &mut rhs,
-                t0,
-                seg_end,
-                &mut self.pd,
-                &mut self.step_h,
-                &self.out_times,
-                &mut local_sink,
-            );
             if let Err(e) = result {
                 // Stay at the segment's start, where the whole state is known.
-                self.pd
+                let from = self.y.len() - self.z.len();
+                self.z
                     .as_mut_slice()
-                    .copy_from_slice(&self.y.as_slice()[pk_len..]);
+                    .copy_from_slice(&self.y.as_slice()[from..]);
                 return Err(e.into());
             }
-            let (segment, _) = shared.into_inner();
-            let y = self.y.as_mut_slice();
-            segment.eval_all(seg_end - t0, &mut y[..pk_len]);
-            y[pk_len..].copy_from_slice(self.pd.as_slice());
             self.time_h = seg_end;
         }
+        Ok(())
+    }
+
+    /// One segment from `time_h` to `t1` with the PK in closed form: the solver integrates the PD
+    /// states, reading the effect sites from the closed form. Leaves the whole state at `t1` in
+    /// `y`.
+    fn segment_closed_form<S>(
+        &mut self,
+        pk: &PkPropagator,
+        t1: f64,
+        sink: &mut S,
+    ) -> Result<(), SolverError>
+    where
+        S: FnMut(&Sample<'_>),
+    {
+        let model = self.model;
+        let pk_len = model.layout.pk_len;
+        let t0 = self.time_h;
+        pk.start(&self.y.as_slice()[..pk_len], &mut self.segment);
+        let segment = &mut self.segment;
+        let pk_now = &mut self.pk_scratch;
+        let effect_rows = &self.effect_rows;
+        // The PD right-hand side and the samples both need the PK at some time; they run one
+        // after the other, so they share the segment through a cell.
+        let shared = std::cell::RefCell::new((segment, pk_now));
+        let mut rhs = |t: f64, z: &DVector<f64>, dz: &mut DVector<f64>| {
+            let mut guard = shared.borrow_mut();
+            let (segment, pk_now) = &mut *guard;
+            segment.eval_rows(t - t0, effect_rows, pk_now);
+            model.pd_rhs(pk_now, z.as_slice(), dz.as_mut_slice());
+        };
+        let dose_times = &self.dose_times;
+        let plasma = &mut self.plasma;
+        let y_sample = &mut self.y_sample;
+        let sample_rows = &self.sample_rows;
+        // Samples read only the central amounts and effect sites of the PK block, so only those
+        // rows of `y_sample` are filled.
+        let mut local_sink = |t: f64, z: &DVector<f64>| {
+            let mut guard = shared.borrow_mut();
+            let (segment, _) = &mut *guard;
+            let y = y_sample.as_mut_slice();
+            segment.eval_rows(t - t0, sample_rows, &mut y[..pk_len]);
+            y[pk_len..].copy_from_slice(z.as_slice());
+            emit_sample(model, t, y_sample, dose_times, plasma, sink);
+        };
+        self.solver.integrate(
+            &mut rhs,
+            t0,
+            t1,
+            &mut self.z,
+            &mut self.step_h,
+            &self.out_times,
+            &mut local_sink,
+        )?;
+        let (segment, _) = shared.into_inner();
+        let y = self.y.as_mut_slice();
+        segment.eval_all(t1 - t0, &mut y[..pk_len]);
+        y[pk_len..].copy_from_slice(self.z.as_slice());
+        Ok(())
+    }
+
+    /// One segment from `time_h` to `t1` for a model without a closed form: the solver
+    /// integrates the whole state. Leaves it at `t1` in `y`.
+    fn segment_whole_system<S>(&mut self, t1: f64, sink: &mut S) -> Result<(), SolverError>
+    where
+        S: FnMut(&Sample<'_>),
+    {
+        let model = self.model;
+        let mut rhs = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| model.rhs(y, dy);
+        let dose_times = &self.dose_times;
+        let plasma = &mut self.plasma;
+        let mut local_sink = |t: f64, y: &DVector<f64>| {
+            emit_sample(model, t, y, dose_times, plasma, sink);
+        };
+        self.z.copy_from(&self.y);
+        self.solver.integrate(
+            &mut rhs,
+            self.time_h,
+            t1,
+            &mut self.z,
+            &mut self.step_h,
+            &self.out_times,
+            &mut local_sink,
+        )?;
+        self.y.copy_from(&self.z);
         Ok(())
     }
 
