@@ -265,7 +265,8 @@ impl<'m> Simulation<'m> {
         &self.y
     }
 
-    /// Solver counters (steps, rejections, right-hand-side evaluations) so far.
+    /// Solver counters (steps, rejections, right-hand-side evaluations) so far. They count the
+    /// integration of the PD states (of the whole state for a model without a closed-form PK).
     pub fn solver_stats(&self) -> crate::solver::Stats {
         self.solver.stats()
     }
