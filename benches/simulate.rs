@@ -2,8 +2,11 @@
 //!
 //! `simulate_30d_q8h`: one 30-day run (720 h) of 10 mg heroin IV every 8 h (90 doses), on the
 //! default 5-minute output grid with the default tolerances (8,640 samples). Target: under 2 ms on
-//! the project's 2-core machine; measured about 3.5 ms (ARCHITECTURE.md, "Known tensions", says
+//! the project's 2-core machine; measured about 3.4 ms (ARCHITECTURE.md, "Known tensions", says
 //! where the time goes).
+//!
+//! `simulate_30d_q8h_without_samples`: the same run with no output grid (one sample at each end),
+//! to separate the integration from the sample stream.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -24,6 +27,20 @@ fn bench_simulate(c: &mut Criterion) {
         b.iter(|| {
             let mut last = 0.0;
             run(&model, black_box(&regimen), &opts, &mut |s| {
+                last = s.obs.withdrawal_score;
+            })
+            .expect("run");
+            black_box(last)
+        })
+    });
+    let no_grid = SimOptions {
+        dt_h: 1000.0,
+        ..opts
+    };
+    c.bench_function("simulate_30d_q8h_without_samples", |b| {
+        b.iter(|| {
+            let mut last = 0.0;
+            run(&model, black_box(&regimen), &no_grid, &mut |s| {
                 last = s.obs.withdrawal_score;
             })
             .expect("run");
