@@ -264,22 +264,12 @@ impl PkPropagator {
         worst
     }
 
-    /// Number of PK states.
-    pub fn len(&self) -> usize {
-        self.n
-    }
-
-    /// Whether there are no PK states.
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
     /// The distinct rates mu_g (1/h).
     pub fn rates(&self) -> &[f64] {
         &self.rates
     }
 
-    /// Sets `seg` to the solution that starts from `x0` (length [`len`](Self::len)).
+    /// Sets `seg` to the solution that starts from `x0` (the PK states, `Layout::pk_len` of them).
     pub fn start(&self, x0: &[f64], seg: &mut PkSegment) {
         let n = self.n;
         seg.n = n;
