@@ -52,6 +52,8 @@
 
 use nalgebra::DMatrix;
 
+use super::dynamics::int_pow;
+
 /// Rates whose relative difference is at most this are treated as equal.
 pub const MERGE_RTOL: f64 = 1e-7;
 
@@ -308,6 +310,9 @@ impl PkPropagator {
         seg.polynomial = seg.active_terms.iter().any(|&(_, m)| m > 0);
         seg.values_tau = f64::NAN;
         seg.set_cutoffs();
+        seg.probe_count = 0;
+        seg.probe_coef.clear();
+        seg.stage_taus.clear();
     }
 }
 
@@ -335,6 +340,20 @@ pub struct PkSegment {
     /// Per active rate, the tau after which its terms are below [`NEGLIGIBLE`] of a slower term
     /// in every state (infinite if never).
     cutoff: Vec<f64>,
+    /// Number of probes (linear combinations of the states, [`set_probes`](Self::set_probes)).
+    probe_count: usize,
+    /// Probe coefficients, row-major: `probe_coef[j * terms + t]`.
+    probe_coef: Vec<f64>,
+    /// Per active rate, the tau after which its terms are negligible in every probe.
+    probe_cutoff: Vec<f64>,
+    /// Scratch: term values for a probe evaluation.
+    probe_values: Vec<f64>,
+    /// The taus prepared by [`prepare_probes`](Self::prepare_probes), and the probes there
+    /// (`stage_probes[i * probe_count + j]`).
+    stage_taus: Vec<f64>,
+    stage_probes: Vec<f64>,
+    /// Scratch: exp(mu tau) per active rate and prepared tau.
+    stage_exps: Vec<f64>,
 }
 
 /// A term smaller than this fraction of a slower term in the same sum is dropped: below half
@@ -362,35 +381,128 @@ impl PkSegment {
     /// state it appears in. Only for segments without powers of tau (after an intranasal dose in
     /// the default model); the others keep every term.
     fn set_cutoffs(&mut self) {
-        let k = self.values.len();
-        self.cutoff.clear();
-        self.cutoff.resize(self.active_rates.len(), f64::INFINITY);
-        if self.polynomial {
-            return;
-        }
-        // Without powers, term t is active rate t.
-        let mut cut = vec![0.0_f64; k];
-        for r in 0..self.n {
-            let row = &self.coef[r * k..(r + 1) * k];
-            let slowest = (0..k)
-                .filter(|&t| row[t] != 0.0)
-                .max_by(|&a, &b| self.active_rates[a].total_cmp(&self.active_rates[b]));
-            let Some(s) = slowest else { continue };
-            for t in 0..k {
-                if row[t] == 0.0 {
-                    continue;
+        cutoffs(
+            &self.coef,
+            &self.active_rates,
+            self.polynomial,
+            &mut self.cutoff,
+        );
+    }
+
+    /// Sets `count` probes: linear combinations `p_j(tau) = sum_r w[j][r] x_r(tau)` of the
+    /// states, with `weights` row-major (`count` rows of n). [`probes`](Self::probes) evaluates
+    /// them with their own cut-offs: a term is dropped once it is negligible next to a slower
+    /// term of every probe, so a species that no longer matters to the sum stops costing
+    /// exponentials even though its own state is still evaluated exactly. Call after
+    /// [`PkPropagator::start`].
+    pub fn set_probes(&mut self, weights: &[f64], count: usize) {
+        let (n, k) = (self.n, self.values.len());
+        assert_eq!(weights.len(), count * n, "probe weights: count rows of n");
+        self.probe_count = count;
+        self.probe_coef.clear();
+        self.probe_coef.resize(count * k, 0.0);
+        for (j, w_row) in weights.chunks_exact(n).enumerate() {
+            let out = &mut self.probe_coef[j * k..(j + 1) * k];
+            for (r, &w) in w_row.iter().enumerate().filter(|(_, &w)| w != 0.0) {
+                for (o, &c) in out.iter_mut().zip(&self.coef[r * k..(r + 1) * k]) {
+                    *o += w * c;
                 }
-                let tau = if t == s {
-                    f64::INFINITY
-                } else {
-                    // |c_t| exp(mu_t tau) <= NEGLIGIBLE |c_s| exp(mu_s tau)
-                    (NEGLIGIBLE * row[s].abs() / row[t].abs()).ln()
-                        / (self.active_rates[t] - self.active_rates[s])
-                };
-                cut[t] = cut[t].max(tau);
             }
         }
-        self.cutoff.copy_from_slice(&cut);
+        cutoffs(
+            &self.probe_coef,
+            &self.active_rates,
+            self.polynomial,
+            &mut self.probe_cutoff,
+        );
+        self.probe_values.resize(k, 0.0);
+        self.stage_taus.clear();
+    }
+
+    /// Writes the probes at `tau` into `out` (length `count`). A tau prepared by
+    /// [`prepare_probes`](Self::prepare_probes) is read from there; any other is evaluated
+    /// directly (one exponential per rate still in play).
+    pub fn probes(&mut self, tau: f64, out: &mut [f64]) {
+        let p = self.probe_count;
+        if let Some(i) = self.stage_taus.iter().position(|&x| x == tau) {
+            out.copy_from_slice(&self.stage_probes[i * p..(i + 1) * p]);
+            return;
+        }
+        for (v, &(g, m)) in self.probe_values.iter_mut().zip(&self.active_terms) {
+            *v = if tau > self.probe_cutoff[g] {
+                0.0
+            } else {
+                (self.active_rates[g] * tau).exp() * int_pow(tau, m)
+            };
+        }
+        let k = self.probe_values.len();
+        for (o, row) in out.iter_mut().zip(self.probe_coef.chunks_exact(k.max(1))) {
+            *o = row.iter().zip(&self.probe_values).map(|(c, v)| c * v).sum();
+        }
+    }
+
+    /// Prepares the probes at the taus `tau0 + n_i delta` for small integers `n_i`, for
+    /// [`probes`](Self::probes) to read: `taus[i]` is the key under which tau `i` is stored (the
+    /// caller's own rounding of that time), and `powers(w)` must return `w^n_i` for each `i`.
+    /// Costs two exponentials per rate, `exp(mu tau0)` and `w = exp(mu delta)`, and the powers,
+    /// instead of one exponential per rate and tau: a solver step evaluates its stages at fixed
+    /// fractions of its size (Dormand-Prince: multiples of h / 90,
+    /// [`stage_powers`](crate::solver::tableau::stage_powers)). The values agree with direct
+    /// evaluation to the powers' rounding plus that of the keys. A rate cut off at `tau0` is left
+    /// out of every tau (its terms are below rounding there and only decay further).
+    #[inline]
+    pub fn prepare_probes<const S: usize>(
+        &mut self,
+        tau0: f64,
+        delta: f64,
+        powers: impl Fn(f64) -> [f64; S],
+        taus: &[f64; S],
+    ) {
+        let (p, k, nr) = (
+            self.probe_count,
+            self.probe_values.len(),
+            self.active_rates.len(),
+        );
+        self.stage_probes.clear();
+        self.stage_probes.resize(S * p, 0.0);
+        if self.polynomial {
+            self.stage_exps.clear();
+            self.stage_exps.resize(S * nr, 0.0);
+        }
+        for (g, (&mu, &cut)) in self.active_rates.iter().zip(&self.probe_cutoff).enumerate() {
+            if tau0 > cut {
+                continue;
+            }
+            let start = (mu * tau0).exp();
+            let e = powers((mu * delta).exp()).map(|f| start * f);
+            if self.polynomial {
+                for (i, &x) in e.iter().enumerate() {
+                    self.stage_exps[i * nr + g] = x;
+                }
+            } else {
+                // Without powers of tau, term t is active rate t.
+                for j in 0..p {
+                    let c = self.probe_coef[j * k + g];
+                    for (i, &x) in e.iter().enumerate() {
+                        self.stage_probes[i * p + j] += c * x;
+                    }
+                }
+            }
+        }
+        if self.polynomial {
+            for (i, &tau) in taus.iter().enumerate() {
+                let exps = &self.stage_exps[i * nr..(i + 1) * nr];
+                for (v, &(g, m)) in self.probe_values.iter_mut().zip(&self.active_terms) {
+                    *v = exps[g] * int_pow(tau, m);
+                }
+                let out = &mut self.stage_probes[i * p..(i + 1) * p];
+                for (o, row) in out.iter_mut().zip(self.probe_coef.chunks_exact(k.max(1))) {
+                    *o = row.iter().zip(&self.probe_values).map(|(c, v)| c * v).sum();
+                }
+            }
+        }
+        self.stage_taus.clear();
+        self.stage_taus.extend_from_slice(taus);
     }
 
     fn fill_values(&mut self, tau: f64) {
@@ -422,6 +534,38 @@ impl PkSegment {
             .zip(&self.values)
             .map(|(c, v)| c * v)
             .sum()
+    }
+}
+
+/// Per active rate, the tau after which its terms are below [`NEGLIGIBLE`] of the slowest term
+/// in every row of `coef` (row-major, one column per term) that they appear in; infinite if
+/// never. Only for segments without powers of tau (then term t is active rate t); with powers
+/// every term is kept.
+fn cutoffs(coef: &[f64], rates: &[f64], polynomial: bool, cut: &mut Vec<f64>) {
+    let k = rates.len();
+    cut.clear();
+    cut.resize(k, f64::INFINITY);
+    if polynomial || k == 0 {
+        return;
+    }
+    cut.fill(0.0);
+    for row in coef.chunks_exact(k) {
+        let slowest = (0..k)
+            .filter(|&t| row[t] != 0.0)
+            .max_by(|&a, &b| rates[a].total_cmp(&rates[b]));
+        let Some(s) = slowest else { continue };
+        for t in 0..k {
+            if row[t] == 0.0 {
+                continue;
+            }
+            let tau = if t == s {
+                f64::INFINITY
+            } else {
+                // |c_t| exp(mu_t tau) <= NEGLIGIBLE |c_s| exp(mu_s tau)
+                (NEGLIGIBLE * row[s].abs() / row[t].abs()).ln() / (rates[t] - rates[s])
+            };
+            cut[t] = cut[t].max(tau);
+        }
     }
 }
 
@@ -771,5 +915,111 @@ mod tests {
         let mut seg = PkSegment::default();
         prop.start(&[0.0, 1.0, 0.0], &mut seg);
         assert_eq!(seg.active_rates.len(), 2, "{:?}", seg.active_rates);
+    }
+
+    /// A depot (rate 5) feeding a central compartment (rate 0.25) that feeds an effect site
+    /// (rate 20), as morphine's plasma and brain; with `equal`, the depot absorbs at the effect
+    /// site's rate, which gives `tau exp` terms.
+    fn depot_central_effect(equal: bool) -> DMatrix<f64> {
+        let ka = if equal { 20.0 } else { 5.0 };
+        DMatrix::from_row_slice(3, 3, &[-ka, 0.0, 0.0, ka, -0.25, 0.0, 0.0, 20.0, -20.0])
+    }
+
+    /// Probe weights: row 0 reads the effect site, row 1 the central and effect states.
+    const PROBE_WEIGHTS: [f64; 6] = [0.0, 0.0, 2.0, 0.0, 0.5, 3.0];
+
+    fn probes_from_states(seg: &mut PkSegment, tau: f64) -> [f64; 2] {
+        let mut x = [0.0; 3];
+        seg.eval_all(tau, &mut x);
+        let w = &PROBE_WEIGHTS;
+        [
+            w[0] * x[0] + w[1] * x[1] + w[2] * x[2],
+            w[3] * x[0] + w[4] * x[1] + w[5] * x[2],
+        ]
+    }
+
+    #[test]
+    fn probes_are_the_weighted_sums_of_the_states() {
+        for equal in [false, true] {
+            let prop = PkPropagator::new(&depot_central_effect(equal)).expect("closed form");
+            let mut seg = PkSegment::default();
+            prop.start(&[1.0, 0.3, 0.0], &mut seg);
+            seg.set_probes(&PROBE_WEIGHTS, 2);
+            for tau in [0.0, 0.01, 0.5, 2.0, 7.5, 40.0] {
+                let mut got = [0.0; 2];
+                seg.probes(tau, &mut got);
+                let want = probes_from_states(&mut seg, tau);
+                for j in 0..2 {
+                    let err = (got[j] - want[j]).abs();
+                    assert!(
+                        err <= 1e-13 * want[j].abs(),
+                        "equal {equal}, tau {tau}, probe {j}: {} vs {}",
+                        got[j],
+                        want[j]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prepared_stage_probes_match_direct_evaluation() {
+        use crate::solver::tableau::{stage_powers, C, C_DENOMINATOR, STAGES};
+        for equal in [false, true] {
+            let prop = PkPropagator::new(&depot_central_effect(equal)).expect("closed form");
+            let mut seg = PkSegment::default();
+            prop.start(&[1.0, 0.3, 0.0], &mut seg);
+            seg.set_probes(&PROBE_WEIGHTS, 2);
+            for (tau0, h) in [(0.0, 0.01), (0.3, 0.2), (6.0, 0.25), (30.0, 1.5)] {
+                let taus: [f64; STAGES - 1] = std::array::from_fn(|i| tau0 + C[i + 1] * h);
+                seg.prepare_probes(tau0, h / f64::from(C_DENOMINATOR), stage_powers, &taus);
+                for &tau in &taus {
+                    let mut prepared = [0.0; 2];
+                    seg.probes(tau, &mut prepared);
+                    let want = probes_from_states(&mut seg, tau);
+                    for j in 0..2 {
+                        let rel = ((prepared[j] - want[j]) / want[j]).abs();
+                        assert!(
+                            rel < 1e-12,
+                            "equal {equal}, tau {tau}, probe {j}: {} vs {} ({rel:e})",
+                            prepared[j],
+                            want[j]
+                        );
+                    }
+                }
+                // A tau that was not prepared is evaluated directly.
+                let other = tau0 + 0.5 * h;
+                let mut got = [0.0; 2];
+                seg.probes(other, &mut got);
+                let want = probes_from_states(&mut seg, other);
+                assert!(((got[0] - want[0]) / want[0]).abs() < 1e-13);
+            }
+        }
+    }
+
+    #[test]
+    fn probe_cutoffs_drop_terms_that_no_longer_matter_to_the_sum() {
+        // A fast species (rate 14) next to a slow one (rate 0.25), both read by one probe: the
+        // fast one's own state keeps its term, but the probe drops it within hours, and the
+        // probe's value does not change.
+        let a = DMatrix::from_row_slice(2, 2, &[-14.0, 0.0, 0.0, -0.25]);
+        let prop = PkPropagator::new(&a).expect("closed form");
+        let mut seg = PkSegment::default();
+        prop.start(&[1.0, 1.0], &mut seg);
+        seg.set_probes(&[1.0, 1.0], 1);
+        let fast = seg
+            .active_rates
+            .iter()
+            .position(|&r| r == -14.0)
+            .expect("fast rate");
+        assert!(seg.cutoff[fast].is_infinite());
+        let cut = seg.probe_cutoff[fast];
+        assert!(cut > 2.0 && cut < 4.0, "probe cutoff {cut}");
+        for tau in [cut * 0.99, cut * 1.01, 10.0] {
+            let mut got = [0.0];
+            seg.probes(tau, &mut got);
+            let want = (-14.0 * tau).exp() + (-0.25 * tau).exp();
+            assert!(((got[0] - want) / want).abs() < 1e-15, "tau {tau}");
+        }
     }
 }

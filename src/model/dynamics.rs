@@ -59,7 +59,7 @@
 
 use nalgebra::DVector;
 
-use super::{Layout, Model, Pharmacodynamics, Species};
+use super::{pd_index, Layout, Model, Pharmacodynamics, Species, PD_LEN};
 
 /// MOR activation A = S / (1 + S) with the stimulus S = rho sum tau x / (1 + sum x), written
 /// with one division.
@@ -70,7 +70,7 @@ fn activation(sum_x: f64, sum_tau_x: f64, rho: f64) -> f64 {
 
 /// `u^n` for a small non-negative integer `n` by repeated squaring (inlined, unlike `powi` with
 /// an exponent known only at run time).
-fn int_pow(u: f64, n: i32) -> f64 {
+pub(super) fn int_pow(u: f64, n: i32) -> f64 {
     let (mut base, mut n, mut acc) = (u, n, 1.0);
     while n > 0 {
         if n & 1 == 1 {
@@ -317,6 +317,9 @@ impl Model {
         let (y_pk, y_pd) = y.as_slice().split_at(pk_len);
         let (dy_pk, dy_pd) = dy.as_mut_slice().split_at_mut(pk_len);
         self.pk_rhs(y_pk, dy_pk);
+        let (Some(y_pd), Some(dy_pd)) = (y_pd.first_chunk(), dy_pd.first_chunk_mut()) else {
+            panic!("the state vector has the layout's length, with the PD block last");
+        };
         self.pd_rhs(y_pk, y_pd, dy_pd);
     }
 
@@ -351,25 +354,44 @@ impl Model {
         }
     }
 
-    /// The PD part: dz/dt for the states after the PK block (`z[i]` is state `pk_len + i`),
-    /// given the PK states `pk` (only the effect sites are read).
-    pub fn pd_rhs(&self, pk: &[f64], z: &[f64], dz: &mut [f64]) {
-        let l = &self.layout;
-        let o = l.pk_len;
-        let [iq, it, ix, ig, ida, ifb] = [
-            l.desensitization - o,
-            l.tolerance - o,
-            l.dependence - o,
-            l.sensitization - o,
-            l.dopamine - o,
-            l.dopamine_feedback - o,
-        ];
+    /// The PD part: dz/dt for the [`PD_LEN`] states after the PK block (`z[i]` is state
+    /// `pk_len + i`), given the PK states `pk` (only the effect sites are read).
+    pub fn pd_rhs(&self, pk: &[f64], z: &[f64; PD_LEN], dz: &mut [f64; PD_LEN]) {
+        self.pd_rhs_bound(self.binding(pk), z, dz);
+    }
+
+    /// The weights of the receptor's two inputs as linear combinations of the PK states:
+    /// `sum_x = sum_i Ce_i / K_i` (row 0) and `sum_tau_x = sum_i tau_i Ce_i / K_i` (row 1),
+    /// row-major over the [`Layout::pk_len`] PK states. Simulations evaluate these two sums
+    /// from the closed-form PK directly ([`PkSegment::set_probes`](super::closed_form::PkSegment::set_probes)).
+    pub fn binding_weights(&self) -> Vec<f64> {
+        let n = self.layout.pk_len;
+        let mut w = vec![0.0; 2 * n];
+        for site in &self.kinetics.ligands {
+            w[site.effect] += site.inv_kd;
+            w[n + site.effect] += site.efficacy * site.inv_kd;
+        }
+        w
+    }
+
+    /// [`pd_rhs`](Self::pd_rhs) given the receptor's inputs `(sum_x, sum_tau_x)` (see
+    /// [`binding_weights`](Self::binding_weights)) instead of the PK states. Round-off below
+    /// zero counts as zero.
+    pub fn pd_rhs_bound(&self, binding: (f64, f64), z: &[f64; PD_LEN], dz: &mut [f64; PD_LEN]) {
+        let (iq, it, ix, ig, ida, ifb) = (
+            pd_index::DESENSITIZATION,
+            pd_index::TOLERANCE,
+            pd_index::DEPENDENCE,
+            pd_index::SENSITIZATION,
+            pd_index::DOPAMINE,
+            pd_index::DOPAMINE_FEEDBACK,
+        );
         let pd = &self.pd;
         let q = z[iq];
         let t = z[it];
         let x = z[ix];
         let g = z[ig];
-        let (sum_x, sum_tau_x) = self.binding(pk);
+        let (sum_x, sum_tau_x) = (binding.0.max(0.0), binding.1.max(0.0));
         let a = activation(sum_x, sum_tau_x, (1.0 - t) * (1.0 - q));
         let c = self.camp(x, a);
         let unopposed = (c - 1.0).max(0.0);

@@ -178,6 +178,26 @@ pub struct Pharmacodynamics {
     pub dopamine_feedback_strength: f64,
 }
 
+/// Number of PD states: they follow the PK states, in the order of [`pd_index`].
+pub const PD_LEN: usize = 6;
+
+/// Positions of the PD states within the PD block (add [`Layout::pk_len`] for the state index;
+/// the named fields of [`Layout`] hold the same indices).
+pub mod pd_index {
+    /// Acute desensitization q.
+    pub const DESENSITIZATION: usize = 0;
+    /// Tolerance T.
+    pub const TOLERANCE: usize = 1;
+    /// Dependence X.
+    pub const DEPENDENCE: usize = 2;
+    /// Sensitization G.
+    pub const SENSITIZATION: usize = 3;
+    /// Dopamine.
+    pub const DOPAMINE: usize = 4;
+    /// Dopamine autoreceptor feedback.
+    pub const DOPAMINE_FEEDBACK: usize = 5;
+}
+
 /// Where each quantity sits in the state vector.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
@@ -634,6 +654,26 @@ impl Layout {
         let dopamine = take();
         let dopamine_feedback = take();
         let len = take();
+        debug_assert_eq!(
+            [
+                desensitization,
+                tolerance,
+                dependence,
+                sensitization,
+                dopamine,
+                dopamine_feedback
+            ]
+            .map(|i| i - pk_len),
+            [
+                pd_index::DESENSITIZATION,
+                pd_index::TOLERANCE,
+                pd_index::DEPENDENCE,
+                pd_index::SENSITIZATION,
+                pd_index::DOPAMINE,
+                pd_index::DOPAMINE_FEEDBACK
+            ]
+        );
+        debug_assert_eq!(len - pk_len, PD_LEN);
         Layout {
             central,
             peripheral,

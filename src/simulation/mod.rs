@@ -18,13 +18,16 @@ pub use probe::{peak_activation_after, probe};
 pub use summary::{Band, Summary, SummaryBuilder};
 pub use trajectory::Trajectory;
 
-use nalgebra::DVector;
+use std::cell::RefCell;
+
+use nalgebra::{DVector, SVector, U6};
 
 use crate::model::closed_form::{PkPropagator, PkSegment};
 use crate::model::dynamics::Observables;
-use crate::model::Model;
+use crate::model::{Model, PD_LEN};
 use crate::regimen::{Dose, Regimen, Route};
-use crate::solver::{DormandPrince, SolverError, Tolerances};
+use crate::solver::tableau::{stage_powers, C_DENOMINATOR, STAGES};
+use crate::solver::{stage_time, DormandPrince, OdeRhs, SolverError, Tolerances};
 
 /// Hours per minute.
 const MIN: f64 = 1.0 / 60.0;
@@ -200,20 +203,17 @@ pub struct Simulation<'m> {
     time_h: f64,
     /// The whole state at `time_h` (PK states, then PD states).
     y: DVector<f64>,
-    /// The states `solver` integrates: the PD states when the model's PK has a closed form,
-    /// otherwise the whole state.
-    z: DVector<f64>,
-    /// The closed-form PK of the current segment (reused between segments).
-    segment: PkSegment,
-    /// Scratch: PK states evaluated inside the right-hand side.
-    pk_scratch: Vec<f64>,
+    /// The solver and the states it integrates.
+    integrated: Integrated,
+    /// The closed-form PK of the current segment (reused between segments). The PD right-hand
+    /// side and the samples both read it, one after the other, hence the cell.
+    segment: RefCell<PkSegment>,
+    /// The receptor's inputs as weights on the PK states ([`Model::binding_weights`]).
+    binding_weights: Vec<f64>,
     /// Scratch: the whole state at an output time.
     y_sample: DVector<f64>,
-    /// States the PD right-hand side reads (the effect sites), and those a sample reads (the
-    /// central amounts and the effect sites).
-    effect_rows: Vec<usize>,
+    /// States a sample reads from the closed form (the central amounts and the effect sites).
     sample_rows: Vec<usize>,
-    solver: DormandPrince,
     step_h: f64,
     /// Pending inputs, sorted by time, latest last (popped from the end).
     pending: Vec<Input>,
@@ -229,23 +229,26 @@ impl<'m> Simulation<'m> {
     pub fn new(model: &'m Model, tolerances: Tolerances) -> Self {
         let l = &model.layout;
         let y = model.initial_state();
-        let z = match model.pk {
-            Some(_) => DVector::from_column_slice(&y.as_slice()[l.pk_len..]),
-            None => y.clone(),
+        let integrated = match model.pk {
+            Some(_) => Integrated::Pd {
+                solver: DormandPrince::fixed(tolerances),
+                z: SVector::from_column_slice(&y.as_slice()[l.pk_len..]),
+            },
+            None => Integrated::Whole {
+                solver: DormandPrince::new(y.len(), tolerances),
+                z: y.clone(),
+            },
         };
-        let effect_rows: Vec<usize> = l.effect.iter().flatten().copied().collect();
         let mut sample_rows = l.central.clone();
-        sample_rows.extend(&effect_rows);
+        sample_rows.extend(l.effect.iter().flatten());
         Simulation {
             model,
             time_h: 0.0,
-            solver: DormandPrince::new(z.len(), tolerances),
+            integrated,
             y_sample: y.clone(),
             y,
-            z,
-            segment: PkSegment::default(),
-            pk_scratch: vec![0.0; l.pk_len],
-            effect_rows,
+            segment: RefCell::new(PkSegment::default()),
+            binding_weights: model.binding_weights(),
             sample_rows,
             step_h: 0.0,
             pending: Vec::new(),
@@ -268,7 +271,10 @@ impl<'m> Simulation<'m> {
     /// Solver counters (steps, rejections, right-hand-side evaluations) so far. They count the
     /// integration of the PD states (of the whole state for a model without a closed-form PK).
     pub fn solver_stats(&self) -> crate::solver::Stats {
-        self.solver.stats()
+        match &self.integrated {
+            Integrated::Pd { solver, .. } => solver.stats(),
+            Integrated::Whole { solver, .. } => solver.stats(),
+        }
     }
 
     /// The model being simulated.
@@ -354,10 +360,13 @@ impl<'m> Simulation<'m> {
             };
             if let Err(e) = result {
                 // Stay at the segment's start, where the whole state is known.
-                let from = self.y.len() - self.z.len();
-                self.z
-                    .as_mut_slice()
-                    .copy_from_slice(&self.y.as_slice()[from..]);
+                let y = self.y.as_slice();
+                match &mut self.integrated {
+                    Integrated::Pd { z, .. } => {
+                        z.as_mut_slice().copy_from_slice(&y[y.len() - PD_LEN..]);
+                    }
+                    Integrated::Whole { z, .. } => z.as_mut_slice().copy_from_slice(y),
+                }
                 return Err(e.into());
             }
             self.time_h = seg_end;
@@ -366,8 +375,8 @@ impl<'m> Simulation<'m> {
     }
 
     /// One segment from `time_h` to `t1` with the PK in closed form: the solver integrates the PD
-    /// states, reading the effect sites from the closed form. Leaves the whole state at `t1` in
-    /// `y`.
+    /// states, reading the receptor's inputs from the closed form. Leaves the whole state at `t1`
+    /// in `y`.
     fn segment_closed_form<S>(
         &mut self,
         pk: &PkPropagator,
@@ -377,49 +386,46 @@ impl<'m> Simulation<'m> {
     where
         S: FnMut(&Sample<'_>),
     {
-        let model = self.model;
-        let pk_len = model.layout.pk_len;
-        let t0 = self.time_h;
-        pk.start(&self.y.as_slice()[..pk_len], &mut self.segment);
-        let segment = &mut self.segment;
-        let pk_now = &mut self.pk_scratch;
-        let effect_rows = &self.effect_rows;
-        // The PD right-hand side and the samples both need the PK at some time; they run one
-        // after the other, so they share the segment through a cell.
-        let shared = std::cell::RefCell::new((segment, pk_now));
-        let mut rhs = |t: f64, z: &DVector<f64>, dz: &mut DVector<f64>| {
-            let mut guard = shared.borrow_mut();
-            let (segment, pk_now) = &mut *guard;
-            segment.eval_rows(t - t0, effect_rows, pk_now);
-            model.pd_rhs(pk_now, z.as_slice(), dz.as_mut_slice());
+        let Simulation {
+            model,
+            time_h: t0,
+            y,
+            integrated,
+            segment,
+            binding_weights,
+            y_sample,
+            sample_rows,
+            step_h,
+            dose_times,
+            plasma,
+            out_times,
+            ..
+        } = self;
+        let (model, t0) = (*model, *t0);
+        let Integrated::Pd { solver, z } = integrated else {
+            unreachable!("a model with a closed-form PK integrates its PD states");
         };
-        let dose_times = &self.dose_times;
-        let plasma = &mut self.plasma;
-        let y_sample = &mut self.y_sample;
-        let sample_rows = &self.sample_rows;
+        let pk_len = model.layout.pk_len;
+        {
+            let seg = segment.get_mut();
+            pk.start(&y.as_slice()[..pk_len], seg);
+            seg.set_probes(binding_weights, 2);
+        }
+        let mut rhs = PdSystem { model, segment, t0 };
         // Samples read only the central amounts and effect sites of the PK block, so only those
         // rows of `y_sample` are filled.
-        let mut local_sink = |t: f64, z: &DVector<f64>| {
-            let mut guard = shared.borrow_mut();
-            let (segment, _) = &mut *guard;
-            let y = y_sample.as_mut_slice();
-            segment.eval_rows(t - t0, sample_rows, &mut y[..pk_len]);
-            y[pk_len..].copy_from_slice(z.as_slice());
+        let mut local_sink = |t: f64, z: &SVector<f64, PD_LEN>| {
+            let ys = y_sample.as_mut_slice();
+            segment
+                .borrow_mut()
+                .eval_rows(t - t0, sample_rows, &mut ys[..pk_len]);
+            ys[pk_len..].copy_from_slice(z.as_slice());
             emit_sample(model, t, y_sample, dose_times, plasma, sink);
         };
-        self.solver.integrate(
-            &mut rhs,
-            t0,
-            t1,
-            &mut self.z,
-            &mut self.step_h,
-            &self.out_times,
-            &mut local_sink,
-        )?;
-        let (segment, _) = shared.into_inner();
-        let y = self.y.as_mut_slice();
-        segment.eval_all(t1 - t0, &mut y[..pk_len]);
-        y[pk_len..].copy_from_slice(self.z.as_slice());
+        solver.integrate(&mut rhs, t0, t1, z, step_h, out_times, &mut local_sink)?;
+        let y = y.as_mut_slice();
+        segment.get_mut().eval_all(t1 - t0, &mut y[..pk_len]);
+        y[pk_len..].copy_from_slice(z.as_slice());
         Ok(())
     }
 
@@ -430,23 +436,26 @@ impl<'m> Simulation<'m> {
         S: FnMut(&Sample<'_>),
     {
         let model = self.model;
+        let Integrated::Whole { solver, z } = &mut self.integrated else {
+            unreachable!("a model without a closed-form PK integrates its whole state");
+        };
         let mut rhs = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| model.rhs(y, dy);
         let dose_times = &self.dose_times;
         let plasma = &mut self.plasma;
         let mut local_sink = |t: f64, y: &DVector<f64>| {
             emit_sample(model, t, y, dose_times, plasma, sink);
         };
-        self.z.copy_from(&self.y);
-        self.solver.integrate(
+        z.copy_from(&self.y);
+        solver.integrate(
             &mut rhs,
             self.time_h,
             t1,
-            &mut self.z,
+            z,
             &mut self.step_h,
             &self.out_times,
             &mut local_sink,
         )?;
-        self.y.copy_from(&self.z);
+        self.y.copy_from(z);
         Ok(())
     }
 
@@ -461,6 +470,53 @@ impl<'m> Simulation<'m> {
             &self.dose_times,
             &mut self.plasma,
             sink,
+        );
+    }
+}
+
+/// The solver and the states it integrates.
+#[derive(Debug, Clone)]
+enum Integrated {
+    /// The PD states, with the PK in closed form (a fixed-size state: the solver's work vectors
+    /// live on the stack and its loops unroll).
+    Pd {
+        solver: DormandPrince<U6>,
+        z: SVector<f64, PD_LEN>,
+    },
+    /// The whole state, for a model without a closed-form PK.
+    Whole {
+        solver: DormandPrince,
+        z: DVector<f64>,
+    },
+}
+
+/// The PD right-hand side of one segment, with the receptor's inputs read from the closed-form
+/// PK that started at `t0`. Before each step it prepares those inputs at all the step's stage
+/// times at once ([`PkSegment::prepare_probes`]): two exponentials per rate instead of one per
+/// rate and stage.
+struct PdSystem<'a> {
+    model: &'a Model,
+    segment: &'a RefCell<PkSegment>,
+    t0: f64,
+}
+
+impl OdeRhs<U6> for PdSystem<'_> {
+    fn eval(&mut self, t: f64, z: &SVector<f64, PD_LEN>, dz: &mut SVector<f64, PD_LEN>) {
+        let mut binding = [0.0; 2];
+        self.segment.borrow_mut().probes(t - self.t0, &mut binding);
+        self.model
+            .pd_rhs_bound((binding[0], binding[1]), &z.data.0[0], &mut dz.data.0[0]);
+    }
+
+    fn begin_step(&mut self, t: f64, h: f64, t_new: f64) {
+        // Stages 1.. (stage 0 is the previous step's last, first same as last).
+        let taus: [f64; STAGES - 1] =
+            std::array::from_fn(|i| stage_time(t, h, t_new, i + 1) - self.t0);
+        self.segment.borrow_mut().prepare_probes(
+            t - self.t0,
+            h / f64::from(C_DENOMINATOR),
+            stage_powers,
+            &taus,
         );
     }
 }

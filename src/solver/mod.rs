@@ -62,9 +62,10 @@
 
 pub mod tableau;
 
-use nalgebra::DVector;
+use nalgebra::allocator::Allocator;
+use nalgebra::{DefaultAllocator, Dim, Dyn, OVector, U1};
 
-use tableau::{A, C, D, E, STAGES};
+use tableau::{A, C, D as DENSE, E, STAGES};
 
 /// Safety factor of the step-size controller.
 const SAFETY: f64 = 0.9;
@@ -176,38 +177,110 @@ pub struct Stats {
     pub rhs_evals: usize,
 }
 
+/// The right-hand side `f(t, y)` of a problem `y' = f(t, y)`.
+///
+/// Every closure `FnMut(f64, &OVector<f64, D>, &mut OVector<f64, D>)` is one. A type that
+/// implements it directly may also use [`begin_step`](OdeRhs::begin_step) to prepare, once per
+/// step, inputs that depend on time only (the simulation evaluates its closed-form PK there).
+pub trait OdeRhs<D: Dim>
+where
+    DefaultAllocator: Allocator<D>,
+{
+    /// Writes `f(t, y)` into `dy`.
+    fn eval(&mut self, t: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>);
+
+    /// Called before the stages of each step attempt from `t` with size `h` ending at `t_new`;
+    /// the stages are then evaluated in order at [`stage_time`]`(t, h, t_new, s)` for
+    /// `s = 1..STAGES`. Does nothing by default. It is a hint: `eval` must return the same
+    /// values (up to rounding) whether or not it was called, since the solver also evaluates at
+    /// times it does not announce (the start of an interval, the starting-step heuristic).
+    fn begin_step(&mut self, t: f64, h: f64, t_new: f64) {
+        let _ = (t, h, t_new);
+    }
+}
+
+impl<D, F> OdeRhs<D> for F
+where
+    D: Dim,
+    DefaultAllocator: Allocator<D>,
+    F: FnMut(f64, &OVector<f64, D>, &mut OVector<f64, D>),
+{
+    fn eval(&mut self, t: f64, y: &OVector<f64, D>, dy: &mut OVector<f64, D>) {
+        self(t, y, dy)
+    }
+}
+
+/// The time at which stage `s` (0-based, `1 <= s < STAGES`) of a step from `t` with size `h`
+/// ending at `t_new` is evaluated, computed exactly as the solver computes it: `t + c_s h`, and
+/// `t_new` for the last stage (so that the last stage of the last step lands exactly on the end
+/// of the interval).
+pub fn stage_time(t: f64, h: f64, t_new: f64, s: usize) -> f64 {
+    if s == STAGES - 1 {
+        t_new
+    } else {
+        t + C[s] * h
+    }
+}
+
 /// A reusable integrator: owns its work vectors (k1..k7, temporary states) so that
-/// repeated calls allocate nothing. `dim` is the state length.
+/// repeated calls allocate nothing.
+///
+/// The state is a nalgebra vector of dimension `D`: [`Dyn`] (the default, length chosen at run
+/// time, [`DormandPrince::new`]) or a fixed size such as `U6`
+/// ([`DormandPrince::fixed`]), whose work vectors live on the stack and whose loops the compiler
+/// unrolls.
 #[derive(Debug, Clone)]
-pub struct DormandPrince {
+pub struct DormandPrince<D: Dim = Dyn>
+where
+    DefaultAllocator: Allocator<D>,
+{
     tol: Tolerances,
-    dim: usize,
+    dim: D,
     /// Stage derivatives `k_1..k_7`; `k[0]` holds `f(t, y)` at the start of each step.
-    k: [DVector<f64>; STAGES],
+    k: [OVector<f64, D>; STAGES],
     /// State at which an intermediate stage is evaluated.
-    y_stage: DVector<f64>,
+    y_stage: OVector<f64, D>,
     /// Candidate 5th-order solution at the end of the step.
-    y_new: DVector<f64>,
+    y_new: OVector<f64, D>,
     /// `h Σ d_j k_j`, the highest dense-output coefficient of the current step.
-    dense: DVector<f64>,
+    dense: OVector<f64, D>,
     /// Interpolated state handed to the output sink.
-    y_out: DVector<f64>,
+    y_out: OVector<f64, D>,
     stats: Stats,
 }
 
-impl DormandPrince {
-    /// Creates an integrator for states of length `dim` with tolerances `tol`.
+impl DormandPrince<Dyn> {
+    /// Creates an integrator for states of length `dim` (chosen at run time) with tolerances
+    /// `tol`.
     ///
     /// The tolerances are checked by each call of [`integrate`](Self::integrate).
     pub fn new(dim: usize, tol: Tolerances) -> Self {
+        Self::with_dim(Dyn(dim), tol)
+    }
+}
+
+impl<const N: usize> DormandPrince<nalgebra::Const<N>> {
+    /// Creates an integrator for states of the fixed length `N` with tolerances `tol`.
+    pub fn fixed(tol: Tolerances) -> Self {
+        Self::with_dim(nalgebra::Const::<N>, tol)
+    }
+}
+
+impl<D: Dim> DormandPrince<D>
+where
+    DefaultAllocator: Allocator<D>,
+{
+    /// Creates an integrator for states of dimension `dim` with tolerances `tol`.
+    pub fn with_dim(dim: D, tol: Tolerances) -> Self {
+        let zeros = || OVector::<f64, D>::zeros_generic(dim, U1);
         Self {
             tol,
             dim,
-            k: std::array::from_fn(|_| DVector::zeros(dim)),
-            y_stage: DVector::zeros(dim),
-            y_new: DVector::zeros(dim),
-            dense: DVector::zeros(dim),
-            y_out: DVector::zeros(dim),
+            k: std::array::from_fn(|_| zeros()),
+            y_stage: zeros(),
+            y_new: zeros(),
+            dense: zeros(),
+            y_out: zeros(),
             stats: Stats::default(),
         }
     }
@@ -230,7 +303,7 @@ impl DormandPrince {
 
     /// The state length the work vectors are sized for.
     pub fn dim(&self) -> usize {
-        self.dim
+        self.dim.value()
     }
 
     /// Integrate y from t0 to t1 (t1 > t0) in place. `rhs(t, y, dydt)` writes the derivative.
@@ -256,18 +329,18 @@ impl DormandPrince {
         rhs: &mut F,
         t0: f64,
         t1: f64,
-        y: &mut DVector<f64>,
+        y: &mut OVector<f64, D>,
         h: &mut f64,
         out_times: &[f64],
         sink: &mut S,
     ) -> Result<(), SolverError>
     where
-        F: FnMut(f64, &DVector<f64>, &mut DVector<f64>),
-        S: FnMut(f64, &DVector<f64>),
+        F: OdeRhs<D>,
+        S: FnMut(f64, &OVector<f64, D>),
     {
         self.tol.validate()?;
         validate_interval(t0, t1, out_times)?;
-        self.resize(y.len());
+        self.resize(y.shape_generic().0);
         let Tolerances {
             h_min,
             h_max,
@@ -278,7 +351,7 @@ impl DormandPrince {
         if !all_finite(y) {
             return Err(SolverError::NonFinite { time: t0 });
         }
-        rhs(t0, y, &mut self.k[0]);
+        rhs.eval(t0, y, &mut self.k[0]);
         self.stats.rhs_evals += 1;
         if !all_finite(&self.k[0]) {
             return Err(SolverError::NonFinite { time: t0 });
@@ -362,33 +435,34 @@ impl DormandPrince {
     }
 
     /// Reallocates the work vectors if the state length changed.
-    fn resize(&mut self, dim: usize) {
-        if dim != self.dim {
+    fn resize(&mut self, dim: D) {
+        if dim.value() != self.dim.value() {
             let stats = self.stats;
-            *self = Self::new(dim, self.tol);
+            *self = Self::with_dim(dim, self.tol);
             self.stats = stats;
         }
     }
 
     /// Evaluates stages 2..7 of a step of size `h` from `(t, y)`; `k[0]` must hold `f(t, y)`.
     /// Leaves the 5th-order solution in `y_new` and `f(t_new, y_new)` in `k[6]`.
-    fn compute_stages<F>(&mut self, rhs: &mut F, t: f64, h: f64, t_new: f64, y: &DVector<f64>)
+    fn compute_stages<F>(&mut self, rhs: &mut F, t: f64, h: f64, t_new: f64, y: &OVector<f64, D>)
     where
-        F: FnMut(f64, &DVector<f64>, &mut DVector<f64>),
+        F: OdeRhs<D>,
     {
-        for (s, &c) in C.iter().enumerate().take(STAGES - 1).skip(1) {
+        rhs.begin_step(t, h, t_new);
+        for s in 1..STAGES - 1 {
             combine(&mut self.y_stage, Some(y), &self.k, &A[s][..s], h);
-            rhs(t + c * h, &self.y_stage, &mut self.k[s]);
+            rhs.eval(stage_time(t, h, t_new, s), &self.y_stage, &mut self.k[s]);
         }
         let s = STAGES - 1;
         combine(&mut self.y_new, Some(y), &self.k, &A[s][..s], h);
-        rhs(t_new, &self.y_new, &mut self.k[s]);
+        rhs.eval(stage_time(t, h, t_new, s), &self.y_new, &mut self.k[s]);
         self.stats.rhs_evals += STAGES - 1;
     }
 
     /// Hairer's scaled RMS norm of the local error estimate `h Σ e_j k_j`.
     /// Uses `y_stage` as scratch. Returns NaN if `y_new` or any stage is not finite.
-    fn error_norm(&mut self, y: &DVector<f64>, h: f64) -> f64 {
+    fn error_norm(&mut self, y: &OVector<f64, D>, h: f64) -> f64 {
         let n = y.len();
         if n == 0 {
             return 0.0;
@@ -417,9 +491,9 @@ impl DormandPrince {
     /// Hairer's starting step: `h0 = 0.01 ‖y0‖/‖f0‖`, then refined from an estimate of the
     /// second derivative so that the local error of an order-5 step is about 0.01 of the
     /// tolerance. Uses `k[1]` and `y_stage` as scratch; `k[0]` must hold `f(t0, y0)`.
-    fn initial_step<F>(&mut self, rhs: &mut F, t0: f64, y0: &DVector<f64>, span: f64) -> f64
+    fn initial_step<F>(&mut self, rhs: &mut F, t0: f64, y0: &OVector<f64, D>, span: f64) -> f64
     where
-        F: FnMut(f64, &DVector<f64>, &mut DVector<f64>),
+        F: OdeRhs<D>,
     {
         let n = y0.len().max(1) as f64;
         let Tolerances {
@@ -447,7 +521,7 @@ impl DormandPrince {
         for ((ys, &yi), &fi) in y_stage.iter_mut().zip(y0.as_slice()).zip(f0) {
             *ys = yi + h0 * fi;
         }
-        rhs(t0 + h0, &self.y_stage, &mut self.k[1]);
+        rhs.eval(t0 + h0, &self.y_stage, &mut self.k[1]);
         self.stats.rhs_evals += 1;
         let mut s2 = 0.0;
         let (f0s, f1s) = (self.k[0].as_slice(), self.k[1].as_slice());
@@ -474,12 +548,12 @@ impl DormandPrince {
         t: f64,
         h: f64,
         t_new: f64,
-        y: &DVector<f64>,
+        y: &OVector<f64, D>,
         out_times: &[f64],
         next_out: &mut usize,
         sink: &mut S,
     ) where
-        S: FnMut(f64, &DVector<f64>),
+        S: FnMut(f64, &OVector<f64, D>),
     {
         let mut dense_ready = false;
         while let Some(&t_out) = out_times.get(*next_out) {
@@ -518,19 +592,21 @@ impl DormandPrince {
 
     /// Computes `dense = h Σ d_j k_j` for the current step.
     fn prepare_dense(&mut self, h: f64) {
-        combine(&mut self.dense, None, &self.k, &D, h);
+        combine(&mut self.dense, None, &self.k, &DENSE, h);
     }
 }
 
 /// Writes `out = base + h Σ_j w_j k_j` (with `base = 0` if absent), skipping zero weights.
 /// `w` may be shorter than the number of stages: stage `s` uses the row `A[s][..s]`.
-fn combine(
-    out: &mut DVector<f64>,
-    base: Option<&DVector<f64>>,
-    k: &[DVector<f64>; STAGES],
+fn combine<D: Dim>(
+    out: &mut OVector<f64, D>,
+    base: Option<&OVector<f64, D>>,
+    k: &[OVector<f64, D>; STAGES],
     w: &[f64],
     h: f64,
-) {
+) where
+    DefaultAllocator: Allocator<D>,
+{
     let out = out.as_mut_slice();
     match base {
         Some(base) => out.copy_from_slice(base.as_slice()),
@@ -570,13 +646,17 @@ fn validate_interval(t0: f64, t1: f64, out_times: &[f64]) -> Result<(), SolverEr
     Ok(())
 }
 
-fn all_finite(v: &DVector<f64>) -> bool {
+fn all_finite<D: Dim>(v: &OVector<f64, D>) -> bool
+where
+    DefaultAllocator: Allocator<D>,
+{
     v.as_slice().iter().all(|x| x.is_finite())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nalgebra::DVector;
 
     type Rhs = fn(f64, &DVector<f64>, &mut DVector<f64>);
     /// Final state, dense output `(t, y(t))` and counters.
@@ -997,6 +1077,58 @@ mod tests {
         )?;
         assert_eq!(solver.dim(), 3);
         assert!(chain_max_error(&y, 3.0) < 1e-6);
+        Ok(())
+    }
+
+    /// Records what the solver announces and evaluates.
+    struct Recorder {
+        /// (t, h, t_new) of the announced step and the stages evaluated since.
+        announced: Option<(f64, f64, f64, usize)>,
+        checked: usize,
+    }
+
+    impl OdeRhs<nalgebra::U1> for Recorder {
+        fn eval(&mut self, t: f64, y: &nalgebra::Vector1<f64>, dy: &mut nalgebra::Vector1<f64>) {
+            if let Some((t0, h, t_new, s)) = &mut self.announced {
+                *s += 1;
+                assert!(*s < STAGES, "more stages than announced");
+                assert_eq!(t, stage_time(*t0, *h, *t_new, *s), "stage {s}");
+                self.checked += 1;
+            }
+            dy[0] = -y[0];
+        }
+
+        fn begin_step(&mut self, t: f64, h: f64, t_new: f64) {
+            if let Some((.., s)) = self.announced {
+                assert_eq!(s, STAGES - 1, "the previous step evaluated every stage");
+            }
+            self.announced = Some((t, h, t_new, 0));
+        }
+    }
+
+    #[test]
+    fn announced_steps_are_evaluated_at_their_stage_times() -> Result<(), SolverError> {
+        let mut solver = DormandPrince::<nalgebra::U1>::fixed(tol(1e-8));
+        let mut rhs = Recorder {
+            announced: None,
+            checked: 0,
+        };
+        let mut y = nalgebra::Vector1::new(1.0);
+        let mut h = 0.0;
+        // 1/3 is not a whole number of steps: the last step is shortened to end exactly there.
+        solver.integrate(
+            &mut rhs,
+            0.0,
+            1.0 / 3.0,
+            &mut y,
+            &mut h,
+            &[],
+            &mut |_, _| {},
+        )?;
+        let stats = solver.stats();
+        let attempts = stats.accepted + stats.rejected;
+        assert_eq!(rhs.checked, attempts * (STAGES - 1));
+        assert!((y[0] - (-1.0_f64 / 3.0).exp()).abs() < 1e-8);
         Ok(())
     }
 }
