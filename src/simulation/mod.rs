@@ -311,6 +311,9 @@ impl<'m> Simulation<'m> {
         Ok(())
     }
 
+    /// Adds every input due by now. The solution has a kink there, so the solver's step size
+    /// from before says nothing about the next one: it is forgotten, and the solver chooses a
+    /// starting step afresh (one extra evaluation instead of a few rejected steps).
     fn apply_inputs_due(&mut self) {
         while let Some(p) = self.pending.last() {
             if p.time_h > self.time_h {
@@ -318,6 +321,7 @@ impl<'m> Simulation<'m> {
             }
             self.y[p.state] += p.amount_umol;
             self.pending.pop();
+            self.step_h = 0.0;
         }
     }
 
@@ -355,7 +359,7 @@ impl<'m> Simulation<'m> {
                 next_k += 1;
             }
             let result = match &self.model.pk {
-                Some(pk) => self.segment_closed_form(pk, seg_end, sink),
+                Some(pk) => self.segment_closed_form(pk, seg_end, dt_h, sink),
                 None => self.segment_whole_system(seg_end, sink),
             };
             if let Err(e) = result {
@@ -381,6 +385,7 @@ impl<'m> Simulation<'m> {
         &mut self,
         pk: &PkPropagator,
         t1: f64,
+        dt_h: f64,
         sink: &mut S,
     ) -> Result<(), SolverError>
     where
@@ -410,16 +415,20 @@ impl<'m> Simulation<'m> {
             let seg = segment.get_mut();
             pk.start(&y.as_slice()[..pk_len], seg);
             seg.set_probes(binding_weights, 2);
+            seg.set_grid(dt_h, sample_rows);
         }
         let mut rhs = PdSystem { model, segment, t0 };
         // Samples read only the central amounts and effect sites of the PK block, so only those
         // rows of `y_sample` are filled.
+        // The solver reports each output time once, in order: `j` counts them.
+        let mut j = 0;
         let mut local_sink = |t: f64, z: &SVector<f64, PD_LEN>| {
-            let ys = y_sample.as_mut_slice();
-            segment
-                .borrow_mut()
-                .eval_rows(t - t0, sample_rows, &mut ys[..pk_len]);
-            ys[pk_len..].copy_from_slice(z.as_slice());
+            let (pk_part, pd_part) = y_sample.as_mut_slice().split_at_mut(pk_len);
+            segment.borrow_mut().eval_rows_on_grid(j, t - t0, pk_part);
+            j += 1;
+            if let Some(pd) = pd_part.first_chunk_mut::<PD_LEN>() {
+                *pd = z.data.0[0];
+            }
             emit_sample(model, t, y_sample, dose_times, plasma, sink);
         };
         solver.integrate(&mut rhs, t0, t1, z, step_h, out_times, &mut local_sink)?;
@@ -512,12 +521,14 @@ impl OdeRhs<U6> for PdSystem<'_> {
         // Stages 1.. (stage 0 is the previous step's last, first same as last).
         let taus: [f64; STAGES - 1] =
             std::array::from_fn(|i| stage_time(t, h, t_new, i + 1) - self.t0);
-        self.segment.borrow_mut().prepare_probes(
-            t - self.t0,
-            h / f64::from(C_DENOMINATOR),
-            stage_powers,
-            &taus,
-        );
+        self.segment
+            .borrow_mut()
+            .prepare_probes::<{ STAGES - 1 }, 2>(
+                t - self.t0,
+                h / f64::from(C_DENOMINATOR),
+                stage_powers,
+                &taus,
+            );
     }
 }
 
