@@ -572,16 +572,23 @@ impl PkSegment {
         self.values_from_exps(tau);
     }
 
-    /// Sets `values` (and `values_tau`) from `exps`, the exponentials at `tau`.
+    /// Sets the term values (and `values_tau`) from `exps`, the exponentials at `tau`.
     fn values_from_exps(&mut self, tau: f64) {
         self.values_tau = tau;
         if self.polynomial {
             for (v, &(g, m)) in self.values.iter_mut().zip(&self.active_terms) {
                 *v = self.exps[g] * int_pow(tau, m);
             }
+        }
+    }
+
+    /// The term values at `values_tau`: without powers of tau, term t is active rate t and its
+    /// value is the exponential itself.
+    fn term_values(&self) -> &[f64] {
+        if self.polynomial {
+            &self.values
         } else {
-            // Without powers of tau, term t is active rate t.
-            self.values.copy_from_slice(&self.exps);
+            &self.exps
         }
     }
 
@@ -632,7 +639,7 @@ impl PkSegment {
         let blocks = self.grid_coef.chunks_exact((k * GRID_BLOCK).max(1));
         for (block, rows) in blocks.zip(self.grid_rows.chunks(GRID_BLOCK)) {
             let mut sums = [0.0; GRID_BLOCK];
-            for (column, &v) in block.chunks_exact(GRID_BLOCK).zip(&self.values) {
+            for (column, &v) in block.chunks_exact(GRID_BLOCK).zip(self.term_values()) {
                 for (acc, &c) in sums.iter_mut().zip(column) {
                     *acc += c * v;
                 }
@@ -647,7 +654,7 @@ impl PkSegment {
         let k = self.values.len();
         self.coef[r * k..(r + 1) * k]
             .iter()
-            .zip(&self.values)
+            .zip(self.term_values())
             .map(|(c, v)| c * v)
             .sum()
     }

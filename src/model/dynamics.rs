@@ -137,6 +137,8 @@ pub struct Kinetics {
 #[derive(Debug, Clone, PartialEq)]
 struct PkRow {
     central: usize,
+    /// Molar mass / V: ng/mL of plasma per umol in the central compartment.
+    ng_ml_per_umol: f64,
     /// CL / V (1/h).
     k_el: f64,
     /// Metabolite central index and molar fraction.
@@ -173,6 +175,7 @@ impl Kinetics {
             };
             rows.push(PkRow {
                 central: layout.central[s],
+                ng_ml_per_umol: sp.molar_mass / sp.volume_l,
                 k_el: sp.k_el(),
                 metabolite: sp.metabolite.map(|(m, f)| (layout.central[m], f)),
                 peripheral: match (sp.peripheral, layout.peripheral[s]) {
@@ -226,9 +229,10 @@ impl Model {
         y[self.layout.central[s]] / self.species[s].volume_l
     }
 
-    /// Plasma concentration of species `s` in ng/mL.
+    /// Plasma concentration of species `s` in ng/mL (molar mass / volume, precomputed).
     pub fn plasma_ng_ml(&self, y: &DVector<f64>, s: usize) -> f64 {
-        self.plasma_um(y, s) * self.species[s].molar_mass
+        let row = &self.kinetics.rows[s];
+        y[row.central] * row.ng_ml_per_umol
     }
 
     /// Occupancy and activation given the functional receptor pool `rho`.

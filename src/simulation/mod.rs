@@ -218,7 +218,7 @@ pub struct Simulation<'m> {
     /// Pending inputs, sorted by time, latest last (popped from the end).
     pending: Vec<Input>,
     /// Times of the doses given (for dose_number), in order.
-    dose_times: Vec<f64>,
+    dose_times: DoseClock,
     plasma: Vec<f64>,
     /// Output times of the current segment (reused between segments).
     out_times: Vec<f64>,
@@ -252,7 +252,7 @@ impl<'m> Simulation<'m> {
             sample_rows,
             step_h: 0.0,
             pending: Vec::new(),
-            dose_times: Vec::new(),
+            dose_times: DoseClock::default(),
             plasma: vec![0.0; model.species.len()],
             out_times: Vec::new(),
         }
@@ -306,8 +306,7 @@ impl<'m> Simulation<'m> {
         let input = dose_input(self.model, dose)?;
         let at = self.pending.partition_point(|p| p.time_h > input.time_h);
         self.pending.insert(at, input);
-        let at = self.dose_times.partition_point(|t| *t <= dose.time_h);
-        self.dose_times.insert(at, dose.time_h);
+        self.dose_times.insert(dose.time_h);
         Ok(())
     }
 
@@ -449,7 +448,7 @@ impl<'m> Simulation<'m> {
             unreachable!("a model without a closed-form PK integrates its whole state");
         };
         let mut rhs = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| model.rhs(y, dy);
-        let dose_times = &self.dose_times;
+        let dose_times = &mut self.dose_times;
         let plasma = &mut self.plasma;
         let mut local_sink = |t: f64, y: &DVector<f64>| {
             emit_sample(model, t, y, dose_times, plasma, sink);
@@ -476,10 +475,42 @@ impl<'m> Simulation<'m> {
             self.model,
             self.time_h,
             &self.y,
-            &self.dose_times,
+            &mut self.dose_times,
             &mut self.plasma,
             sink,
         );
+    }
+}
+
+/// The times of the doses given, in order, with a cursor for counting those taken by a time:
+/// samples come in time order, so the count only moves forward.
+#[derive(Debug, Clone, Default)]
+struct DoseClock {
+    times: Vec<f64>,
+    /// Doses at or before the last time asked about.
+    taken: usize,
+}
+
+impl DoseClock {
+    fn insert(&mut self, time_h: f64) {
+        let at = self.times.partition_point(|t| *t <= time_h);
+        self.times.insert(at, time_h);
+        if at < self.taken {
+            self.taken += 1;
+        }
+    }
+
+    /// The number of doses taken by `t` (a dose at exactly `t` counts) and the time of the
+    /// last of them.
+    fn taken_by(&mut self, t: f64) -> (usize, Option<f64>) {
+        if self.taken > 0 && self.times[self.taken - 1] > t {
+            self.taken = self.times.partition_point(|d| *d <= t);
+        }
+        while self.times.get(self.taken).is_some_and(|&d| d <= t) {
+            self.taken += 1;
+        }
+        let last = self.taken.checked_sub(1).map(|i| self.times[i]);
+        (self.taken, last)
     }
 }
 
@@ -536,7 +567,7 @@ fn emit_sample<S>(
     model: &Model,
     t: f64,
     y: &DVector<f64>,
-    dose_times: &[f64],
+    dose_times: &mut DoseClock,
     plasma: &mut [f64],
     sink: &mut S,
 ) where
@@ -547,8 +578,7 @@ fn emit_sample<S>(
     }
     // Counted from the dose times themselves, so a dose whose absorption starts after a lag
     // counts from the moment it was taken.
-    let doses_taken = dose_times.partition_point(|d| *d <= t);
-    let last = doses_taken.checked_sub(1).map(|i| dose_times[i]);
+    let (doses_taken, last) = dose_times.taken_by(t);
     sink(&Sample {
         time_h: t,
         plasma_ng_ml: plasma,
@@ -621,4 +651,27 @@ pub fn summarize(model: &Model, regimen: &Regimen, observe_h: f64) -> Result<Sum
     let mut builder = SummaryBuilder::new(regimen);
     run(model, regimen, &opts, &mut |s| builder.push(s))?;
     Ok(builder.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DoseClock;
+
+    #[test]
+    fn the_dose_clock_counts_doses_taken_by_each_time() {
+        let mut clock = DoseClock::default();
+        for t in [0.0, 8.0, 16.0] {
+            clock.insert(t);
+        }
+        assert_eq!(clock.taken_by(-1.0), (0, None));
+        assert_eq!(clock.taken_by(0.0), (1, Some(0.0)));
+        assert_eq!(clock.taken_by(8.0), (2, Some(8.0)));
+        assert_eq!(clock.taken_by(100.0), (3, Some(16.0)));
+        // A dose inserted behind the cursor is counted, and asking about an earlier time
+        // (a forked simulation never does, but the clock does not rely on it) recounts.
+        clock.insert(4.0);
+        assert_eq!(clock.taken_by(100.0), (4, Some(16.0)));
+        assert_eq!(clock.taken_by(5.0), (2, Some(4.0)));
+        assert_eq!(clock.taken_by(16.0), (4, Some(16.0)));
+    }
 }
