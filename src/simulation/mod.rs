@@ -3,10 +3,12 @@
 //! A regimen's doses become *inputs*: an amount (umol) added to one state at one time (a bolus into
 //! plasma, or into an absorption depot after the route's lag). [`Simulation`] adds each input at
 //! its exact time and, between inputs, follows the linear PK in closed form ([`PkPropagator`])
-//! while the Dormand-Prince solver integrates the PD states with the exact effect-site
-//! concentrations as their input. Samples on the regular output grid combine the closed-form PK
-//! with the solver's dense output; no step crosses a dose. A model without a closed form (nearly
-//! equal rates in series, see [`Model::pk`]) is integrated whole instead.
+//! while the Dormand-Prince solver integrates the six PD states. The PD reads the PK only
+//! through the receptor's two binding sums, which the closed form evaluates directly as probes,
+//! prepared for all stages of a step at once ([`PkSegment::prepare_probes`]). Samples on the
+//! regular output grid combine the closed-form PK with the solver's dense output; no step
+//! crosses a dose, and after a dose the solver chooses its starting step afresh. A model without
+//! a closed form (nearly equal rates in series, see [`Model::pk`]) is integrated whole instead.
 //!
 //! Output convention: a sample at the exact time of a dose shows the state *after* the dose.
 

@@ -52,13 +52,24 @@
 //! output time evaluates the 4th-order continuous extension of DOPRI5 (Hairer et al., II.6)
 //! there, at no extra cost in evaluations of `f`.
 //!
+//! # The right-hand side
+//!
+//! A right-hand side is any closure `FnMut(t, &y, &mut dy)`, or a type implementing
+//! [`OdeRhs`], whose optional [`OdeRhs::begin_step`] is told each step attempt's start, size and
+//! end before its stages are evaluated (at [`stage_time`]). A right-hand side whose inputs are
+//! known functions of time (the simulation's closed-form PK) prepares them there for all stages
+//! at once; it must not depend on the hint, because the solver also evaluates at times it does
+//! not announce (the start of each call, the starting-step heuristic).
+//!
 //! # Invariants
 //!
 //! The solver knows nothing about doses, units or models: it integrates one smooth interval
 //! at a time. The caller stops at each discontinuity, changes the state and calls again,
-//! passing the step size returned by the previous call.
+//! passing the step size returned by the previous call (or 0 to have a starting step chosen
+//! afresh, as the simulation does after a dose).
 //! The stepping loop does not allocate: all work vectors are owned by [`DormandPrince`] and
-//! are only (re)allocated when the state length changes.
+//! are only (re)allocated when the state length changes. With a fixed dimension (`U6` for the
+//! PD block) they are plain arrays.
 
 pub mod tableau;
 
