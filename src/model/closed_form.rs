@@ -36,17 +36,22 @@
 //!    integrate the whole system instead (slower, equally accurate).
 //!
 //! **Evaluation** ([`PkSegment`]): after each dose the coefficients `K_t x(t0)` are formed once;
-//! a state at `tau` is then one exponential per rate and one dot product. Three faster paths
-//! serve the simulation, each within about 1e-13 (relative) of direct evaluation: *probes*, fixed
-//! linear combinations of states (the receptor's binding sums), with cut-offs of their own
-//! ([`PkSegment::set_probes`]); probes prepared at all the stages of a solver step from at most two
-//! exponentials per rate ([`PkSegment::prepare_probes`]); and states on a regular output grid,
-//! advanced from the previous sample by `exp(mu dt)` ([`PkSegment::eval_rows_on_grid`]). A fast term is skipped
+//! a state at `tau` is then one exponential per rate and one dot product. A fast term is skipped
 //! once it has decayed below [`NEGLIGIBLE`] (2^-56) of a slower term in every state it appears
 //! in, which changes nothing beyond rounding. In the default model that drops 6-MAM's brain
 //! entry about 2 h after a dose and morphine's fast distribution phase after about 6 h; a
 //! compartment's own rate is the slowest term of its own state, so heroin's terms stay. Segments
 //! with powers of tau (after an intranasal dose, while its depot term lives) are not cut.
+//!
+//! Three faster paths serve the simulation, each within about 1e-13 (relative) of direct
+//! evaluation:
+//! - *probes*, fixed linear combinations of states (the receptor's binding sums), with cut-offs
+//!   of their own, so heroin's terms drop out of them hours after a dose
+//!   ([`PkSegment::set_probes`]);
+//! - probes prepared at all the stages of a solver step from at most two exponentials per rate
+//!   ([`PkSegment::prepare_probes`]);
+//! - states on a regular output grid, advanced from the previous sample by `exp(mu dt)`
+//!   ([`PkSegment::eval_rows_on_grid`]).
 //!
 //! **Accuracy.** Merging two rates within [`MERGE_RTOL`] of each other changes the solution by
 //! at most about that fraction of the dose (`delta tau exp(-mu tau) <= delta / (e mu)`). Keeping

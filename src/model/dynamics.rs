@@ -367,7 +367,8 @@ impl Model {
     /// The weights of the receptor's two inputs as linear combinations of the PK states:
     /// `sum_x = sum_i Ce_i / K_i` (row 0) and `sum_tau_x = sum_i tau_i Ce_i / K_i` (row 1),
     /// row-major over the [`Layout::pk_len`] PK states. Simulations evaluate these two sums
-    /// from the closed-form PK directly ([`PkSegment::set_probes`](super::closed_form::PkSegment::set_probes)).
+    /// from the closed-form PK directly
+    /// ([`PkSegment::set_probes`](super::closed_form::PkSegment::set_probes)).
     pub fn binding_weights(&self) -> Vec<f64> {
         let n = self.layout.pk_len;
         let mut w = vec![0.0; 2 * n];
