@@ -325,6 +325,8 @@ impl PkPropagator {
         seg.stage_taus.clear();
         seg.grid_factors.clear();
         seg.grid_last = None;
+        seg.grid_rows.clear();
+        seg.grid_coef.clear();
     }
 }
 
@@ -375,7 +377,7 @@ pub struct PkSegment {
     /// exp(mu dt) per active rate for output samples `dt` apart, and the last sample index
     /// evaluated on that grid.
     grid_factors: Vec<f64>,
-    grid_last: Option<usize>,
+    grid_last: Option<(usize, f64)>,
     /// The states a grid sample reads, and their coefficients in blocks of [`GRID_BLOCK`] rows,
     /// term-major within a block (`grid_coef[(b * terms + t) * GRID_BLOCK + i]`).
     grid_rows: Vec<usize>,
@@ -476,7 +478,8 @@ impl PkSegment {
             };
         }
         let k = self.probe_values.len();
-        for (o, row) in out.iter_mut().zip(self.probe_coef.chunks_exact(k.max(1))) {
+        for (j, o) in out.iter_mut().enumerate() {
+            let row = &self.probe_coef[j * k..(j + 1) * k];
             *o = row.iter().zip(&self.probe_values).map(|(c, v)| c * v).sum();
         }
     }
@@ -626,14 +629,20 @@ impl PkSegment {
         }
     }
 
-    /// Writes `x_r(tau)` into `out[r]` for each state `r` of the grid's rows, where `tau` is
-    /// sample `j` of a regular grid ([`set_grid`](Self::set_grid)). Right after sample `j - 1`
-    /// the exponentials are that sample's times `exp(mu dt)`, with a direct evaluation every
-    /// [`GRID_ANCHOR`] samples, so the relative error stays within about that many ulp (plus the
-    /// rounding of tau itself). Output samples are about as many as solver steps, so this saves
-    /// most of their exponentials.
+    /// Writes `x_r(tau)` into `out[r]` for each state `r` of the rows given to
+    /// [`set_grid`](Self::set_grid) (none after [`PkPropagator::start`] until `set_grid` is
+    /// called again), where `tau` is sample `j` of a regular grid. Right after sample `j - 1`,
+    /// with no other evaluation in between, the exponentials are that sample's times
+    /// `exp(mu dt)`; otherwise, and every [`GRID_ANCHOR`] samples, they are evaluated directly.
+    /// Each continued sample adds a few ulp of relative error, plus `|mu|` times the rounding
+    /// of tau itself (tests hold the result to 1e-12 of direct evaluation). Output samples are
+    /// about as many as solver steps, so this saves most of their exponentials.
     pub fn eval_rows_on_grid(&mut self, j: usize, tau: f64, out: &mut [f64]) {
-        let follows = self.grid_last.is_some_and(|last| last + 1 == j);
+        // Continue only from the previous grid sample's own exponentials: any evaluation at
+        // another time in between (eval_all, eval_rows) changes `values_tau`.
+        let follows = self
+            .grid_last
+            .is_some_and(|(last, last_tau)| last + 1 == j && last_tau == self.values_tau);
         if follows && j % GRID_ANCHOR != 0 && tau != self.values_tau {
             let rates = self.grid_factors.iter().zip(&self.cutoff);
             for (e, (&f, &cut)) in self.exps.iter_mut().zip(rates) {
@@ -643,9 +652,16 @@ impl PkSegment {
         } else {
             self.fill_values(tau);
         }
-        self.grid_last = Some(j);
+        self.grid_last = Some((j, tau));
         // A block of rows at once, each summed over the terms in order (as `row` does).
         let k = self.values.len();
+        if k == 0 {
+            // No terms: every state is zero in this segment.
+            for &r in &self.grid_rows {
+                out[r] = 0.0;
+            }
+            return;
+        }
         let blocks = self.grid_coef.chunks_exact((k * GRID_BLOCK).max(1));
         for (block, rows) in blocks.zip(self.grid_rows.chunks(GRID_BLOCK)) {
             let mut sums = [0.0; GRID_BLOCK];
@@ -1192,5 +1208,72 @@ mod tests {
             let want = (-14.0 * tau).exp() + (-0.25 * tau).exp();
             assert!(((got[0] - want) / want).abs() < 1e-15, "tau {tau}");
         }
+    }
+
+    #[test]
+    fn grid_samples_match_direct_evaluation() {
+        // With and without tau^m terms, fine and coarse grids, past several anchors and the
+        // effect site's cut-off.
+        for equal in [false, true] {
+            let prop = PkPropagator::new(&depot_central_effect(equal)).expect("closed form");
+            let mut seg = PkSegment::default();
+            prop.start(&[1.0, 0.3, 0.0], &mut seg);
+            for dt in [1.0 / 60.0, 0.37, 2.0] {
+                seg.set_grid(dt, &[0, 1, 2]);
+                let mut direct = seg.clone();
+                let mut worst = 0.0_f64;
+                for j in 0..400 {
+                    let tau = 0.013 + j as f64 * dt;
+                    let (mut got, mut want) = ([0.0; 3], [0.0; 3]);
+                    seg.eval_rows_on_grid(j, tau, &mut got);
+                    direct.eval_all(tau, &mut want);
+                    for (g, w) in got.iter().zip(&want) {
+                        if *w != 0.0 {
+                            worst = worst.max(((g - w) / w).abs());
+                        } else {
+                            assert_eq!(*g, 0.0);
+                        }
+                    }
+                }
+                assert!(worst < 1e-12, "equal {equal}, dt {dt}: {worst:e}");
+            }
+        }
+    }
+
+    #[test]
+    fn grid_samples_restart_after_another_evaluation_or_a_new_start() {
+        let prop = PkPropagator::new(&depot_central_effect(false)).expect("closed form");
+        let mut seg = PkSegment::default();
+        prop.start(&[1.0, 0.3, 0.0], &mut seg);
+        seg.set_grid(0.1, &[0, 1, 2]);
+        let (mut got, mut other, mut want) = ([0.0; 3], [0.0; 3], [0.0; 3]);
+        seg.eval_rows_on_grid(0, 0.5, &mut got);
+        seg.eval_all(5.0, &mut other);
+        seg.eval_rows_on_grid(1, 0.6, &mut got);
+        seg.eval_all(0.6, &mut want);
+        assert_eq!(
+            got, want,
+            "an evaluation in between does not corrupt the next sample"
+        );
+        // After a new start the old grid rows are gone until set_grid is called again.
+        prop.start(&[0.0, 1.0, 0.0], &mut seg);
+        let mut untouched = [7.0; 3];
+        seg.eval_rows_on_grid(0, 0.0, &mut untouched);
+        assert_eq!(untouched, [7.0; 3]);
+    }
+
+    #[test]
+    fn a_segment_without_drug_evaluates_to_zero() {
+        let prop = PkPropagator::new(&depot_central_effect(false)).expect("closed form");
+        let mut seg = PkSegment::default();
+        prop.start(&[0.0, 0.0, 0.0], &mut seg);
+        seg.set_grid(0.1, &[0, 1, 2]);
+        let mut out = [7.0; 3];
+        seg.eval_rows_on_grid(0, 0.5, &mut out);
+        assert_eq!(out, [0.0; 3]);
+        seg.set_probes(&PROBE_WEIGHTS, 2);
+        let mut probes = [9.0; 2];
+        seg.probes(0.3, &mut probes);
+        assert_eq!(probes, [0.0; 2]);
     }
 }

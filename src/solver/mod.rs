@@ -317,7 +317,8 @@ where
         self.dim.value()
     }
 
-    /// Integrate y from t0 to t1 (t1 > t0) in place. `rhs(t, y, dydt)` writes the derivative.
+    /// Integrate y from t0 to t1 (t1 > t0) in place. `rhs` ([`OdeRhs::eval`], or a closure
+    /// `(t, y, dydt)`) writes the derivative.
     ///
     /// Every time in `out_times` (sorted, each in (t0, t1]; times outside are an
     /// [`SolverError::InvalidInput`] error) is reported once to `sink(t, &y_at_t)` using the
