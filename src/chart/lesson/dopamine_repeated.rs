@@ -92,8 +92,10 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     );
     if use_dip_t / DAY >= from_d {
         right.notes.push(
+            // Shorter than on the left: the last doses sit close to the right panel's left
+            // edge, and a long note there covers the fall after the last dose.
             Note::new(
-                dip_text(use_dip),
+                format!("between doses: {use_dip:.0}%"),
                 (use_dip_t / DAY, use_dip),
                 Anchor::BelowLeft,
             )
