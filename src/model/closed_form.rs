@@ -401,14 +401,6 @@ pub const STEP_ANCHOR: usize = 8;
 pub const NEGLIGIBLE: f64 = 1.0 / (1u64 << 56) as f64;
 
 impl PkSegment {
-    /// Writes `x_r(tau)` into `out[r]` for each state `r` in `rows`.
-    pub fn eval_rows(&mut self, tau: f64, rows: &[usize], out: &mut [f64]) {
-        self.fill_values(tau);
-        for &r in rows {
-            out[r] = self.row(r);
-        }
-    }
-
     /// Writes every state at `tau` into `out` (length n).
     pub fn eval_all(&mut self, tau: f64, out: &mut [f64]) {
         self.fill_values(tau);
@@ -477,11 +469,7 @@ impl PkSegment {
                 (self.active_rates[g] * tau).exp() * int_pow(tau, m)
             };
         }
-        let k = self.probe_values.len();
-        for (j, o) in out.iter_mut().enumerate() {
-            let row = &self.probe_coef[j * k..(j + 1) * k];
-            *o = row.iter().zip(&self.probe_values).map(|(c, v)| c * v).sum();
-        }
+        probe_sums(&self.probe_coef, &self.probe_values, out);
     }
 
     /// Prepares the probes at the taus `tau0 + n_i delta` for small integers `n_i`, for
@@ -563,9 +551,7 @@ impl PkSegment {
                 for (v, &(g, m)) in self.probe_values.iter_mut().zip(&self.active_terms) {
                     *v = exps[g] * int_pow(tau, m);
                 }
-                for (o, row) in sum.iter_mut().zip(self.probe_coef.chunks_exact(k.max(1))) {
-                    *o = row.iter().zip(&self.probe_values).map(|(c, v)| c * v).sum();
-                }
+                probe_sums(&self.probe_coef, &self.probe_values, sum);
             }
         }
         self.stage_probes.clear();
@@ -639,7 +625,7 @@ impl PkSegment {
     /// about as many as solver steps, so this saves most of their exponentials.
     pub fn eval_rows_on_grid(&mut self, j: usize, tau: f64, out: &mut [f64]) {
         // Continue only from the previous grid sample's own exponentials: any evaluation at
-        // another time in between (eval_all, eval_rows) changes `values_tau`.
+        // another time in between (eval_all) changes `values_tau`.
         let follows = self
             .grid_last
             .is_some_and(|(last, last_tau)| last + 1 == j && last_tau == self.values_tau);
@@ -683,6 +669,16 @@ impl PkSegment {
             .zip(self.term_values())
             .map(|(c, v)| c * v)
             .sum()
+    }
+}
+
+/// `out[j] = sum_t coef[j][t] values[t]` for probe rows `coef` (row-major, one column per term);
+/// with no terms every probe is 0.
+fn probe_sums(coef: &[f64], values: &[f64], out: &mut [f64]) {
+    let k = values.len();
+    for (j, o) in out.iter_mut().enumerate() {
+        let row = &coef[j * k..(j + 1) * k];
+        *o = row.iter().zip(values).map(|(c, v)| c * v).sum();
     }
 }
 
@@ -869,6 +865,7 @@ fn integrate(p: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::solver::tableau::{stage_powers, C, C_DENOMINATOR, STAGES};
 
     fn propagate(a: &DMatrix<f64>, x0: &[f64], tau: f64) -> Vec<f64> {
         let prop = PkPropagator::new(a).expect("closed form");
@@ -1087,6 +1084,35 @@ mod tests {
         ]
     }
 
+    /// Prepares the probes for one Dormand-Prince step from `tau0` of size `h`, checks that the
+    /// stage taus are stored for look-up (the fast path is armed), and returns them.
+    fn prepare_step(seg: &mut PkSegment, tau0: f64, h: f64) -> [f64; STAGES - 1] {
+        let taus: [f64; STAGES - 1] = std::array::from_fn(|i| tau0 + C[i + 1] * h);
+        seg.prepare_probes::<{ STAGES - 1 }, 2>(
+            tau0,
+            h / f64::from(C_DENOMINATOR),
+            stage_powers,
+            &taus,
+        );
+        assert_eq!(seg.stage_taus, taus);
+        taus
+    }
+
+    /// The largest relative difference between the prepared probes at `taus` and the
+    /// weighted states there.
+    fn stage_error(seg: &mut PkSegment, taus: &[f64]) -> f64 {
+        let mut worst = 0.0_f64;
+        for &tau in taus {
+            let mut prepared = [0.0; 2];
+            seg.probes(tau, &mut prepared);
+            let want = probes_from_states(seg, tau);
+            for (p, w) in prepared.iter().zip(&want) {
+                worst = worst.max(((p - w) / w).abs());
+            }
+        }
+        worst
+    }
+
     #[test]
     fn probes_are_the_weighted_sums_of_the_states() {
         for equal in [false, true] {
@@ -1113,34 +1139,15 @@ mod tests {
 
     #[test]
     fn prepared_stage_probes_match_direct_evaluation() {
-        use crate::solver::tableau::{stage_powers, C, C_DENOMINATOR, STAGES};
         for equal in [false, true] {
             let prop = PkPropagator::new(&depot_central_effect(equal)).expect("closed form");
             let mut seg = PkSegment::default();
             prop.start(&[1.0, 0.3, 0.0], &mut seg);
             seg.set_probes(&PROBE_WEIGHTS, 2);
             for (tau0, h) in [(0.0, 0.01), (0.3, 0.2), (6.0, 0.25), (30.0, 1.5)] {
-                let taus: [f64; STAGES - 1] = std::array::from_fn(|i| tau0 + C[i + 1] * h);
-                seg.prepare_probes::<{ STAGES - 1 }, 2>(
-                    tau0,
-                    h / f64::from(C_DENOMINATOR),
-                    stage_powers,
-                    &taus,
-                );
-                for &tau in &taus {
-                    let mut prepared = [0.0; 2];
-                    seg.probes(tau, &mut prepared);
-                    let want = probes_from_states(&mut seg, tau);
-                    for j in 0..2 {
-                        let rel = ((prepared[j] - want[j]) / want[j]).abs();
-                        assert!(
-                            rel < 1e-12,
-                            "equal {equal}, tau {tau}, probe {j}: {} vs {} ({rel:e})",
-                            prepared[j],
-                            want[j]
-                        );
-                    }
-                }
+                let taus = prepare_step(&mut seg, tau0, h);
+                let worst = stage_error(&mut seg, &taus);
+                assert!(worst < 1e-12, "equal {equal}, step at {tau0}: {worst:e}");
                 // A tau that was not prepared is evaluated directly.
                 let other = tau0 + 0.5 * h;
                 let mut got = [0.0; 2];
@@ -1155,32 +1162,23 @@ mod tests {
     fn consecutive_prepared_steps_stay_accurate() {
         // Steps that continue one another chain their starting exponentials; over many steps
         // (past several anchors) the error stays at rounding level.
-        use crate::solver::tableau::{stage_powers, C, C_DENOMINATOR, STAGES};
         let prop = PkPropagator::new(&depot_central_effect(false)).expect("closed form");
         let mut seg = PkSegment::default();
         prop.start(&[1.0, 0.3, 0.0], &mut seg);
         seg.set_probes(&PROBE_WEIGHTS, 2);
         let (mut tau0, h) = (0.0, 0.137);
-        let mut worst = 0.0_f64;
+        let (mut worst, mut longest_chain) = (0.0_f64, 0);
         for _ in 0..5 * STEP_ANCHOR {
-            let taus: [f64; STAGES - 1] = std::array::from_fn(|i| tau0 + C[i + 1] * h);
-            seg.prepare_probes::<{ STAGES - 1 }, 2>(
-                tau0,
-                h / f64::from(C_DENOMINATOR),
-                stage_powers,
-                &taus,
-            );
-            for &tau in &taus {
-                let mut prepared = [0.0; 2];
-                seg.probes(tau, &mut prepared);
-                let want = probes_from_states(&mut seg, tau);
-                for j in 0..2 {
-                    worst = worst.max(((prepared[j] - want[j]) / want[j]).abs());
-                }
-            }
+            let taus = prepare_step(&mut seg, tau0, h);
+            worst = worst.max(stage_error(&mut seg, &taus));
+            longest_chain = longest_chain.max(seg.chained);
             tau0 = taus[STAGES - 2];
         }
-        assert!(seg.chained > 0, "steps were chained");
+        assert_eq!(
+            longest_chain,
+            STEP_ANCHOR - 1,
+            "steps chained up to the anchor"
+        );
         assert!(worst < 1e-12, "worst relative error {worst:e}");
     }
 

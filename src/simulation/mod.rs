@@ -420,8 +420,8 @@ impl<'m> Simulation<'m> {
         }
         let mut rhs = PdSystem { model, segment, t0 };
         // Samples read only the central amounts and effect sites of the PK block, so only those
-        // rows of `y_sample` are filled.
-        // The solver reports each output time once, in order: `j` counts them.
+        // rows of `y_sample` are filled. The solver reports each output time once, in order: `j`
+        // counts them (the grid path continues from the previous sample).
         let mut j = 0;
         let mut local_sink = |t: f64, z: &SVector<f64, PD_LEN>| {
             let (pk_part, pd_part) = y_sample.as_mut_slice().split_at_mut(pk_len);
