@@ -39,7 +39,7 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Withdrawal after the last dose (model score on the 0-48 COWS scale):"
+        "Withdrawal after the last agonist dose (model score on the 0-48 COWS scale):"
     );
     let _ = writeln!(
         out,
@@ -56,7 +56,7 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
         }
     );
     let when = |v: Option<f64>, missing: &str| match v {
-        Some(h) => format!("{} after the last dose", hours(h)),
+        Some(h) => format!("{} after the last agonist dose", hours(h)),
         None => missing.to_string(),
     };
     if s.physically_dependent {
@@ -85,6 +85,14 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
             "  between doses         peak score {:.1} ({})",
             s.peak_withdrawal_score_during_use,
             crate::simulation::Band::of(s.peak_withdrawal_score_during_use)
+        );
+    }
+    if let (Some(score), Some(at)) = (s.peak_precipitated_score, s.precipitated_at_h) {
+        let _ = writeln!(
+            out,
+            "  precipitated          peak score {score:.1} ({}) at {}, within 2 h of a naloxone or buprenorphine dose",
+            crate::simulation::Band::of(score),
+            hours(at)
         );
     }
     let _ = writeln!(out);

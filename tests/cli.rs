@@ -182,7 +182,7 @@ fn scenario_files_in_models_run() {
 fn bad_regimens_are_rejected_with_a_reason() {
     check_error(
         &["summary", "-r", "10mg ivv"],
-        &["route", "iv, smoked, intranasal, oral"],
+        &["route", "iv, smoked, intranasal, oral, im, sublingual"],
     );
     check_error(
         &["summary", "-r", "10mg cocaine iv"],

@@ -162,6 +162,8 @@ pub fn route_color(route: crate::regimen::Route) -> Rgb {
         Route::Smoked => blue.shade(0.35),
         Route::Intranasal => blue.tint(0.3),
         Route::Oral => blue.tint(0.45),
+        Route::Im => blue.shade(0.15),
+        Route::Sublingual => blue.tint(0.6),
     }
 }
 

@@ -16,32 +16,60 @@
 //!
 //! **Mu-opioid receptor** (competitive binding plus the operational model of Black & Leff 1983,
 //! generalised to several ligands; rho = (1 - T)(1 - q) is the functional receptor pool, reduced
-//! by chronic tolerance T and by acute desensitization q):
+//! by chronic tolerance T and by acute desensitization q). Most ligands bind and unbind within
+//! seconds to minutes and are at equilibrium with their effect site; at most one ligand
+//! (buprenorphine) dissociates so slowly (half-time about an hour) that its bound fraction B is
+//! a state of its own, and the other ligands share the receptors it leaves free:
 //!
 //! ```text
-//! x_i  = Ce_i / K_i,   occ_i = x_i / (1 + sum_j x_j)
-//! S    = rho * sum_i tau_i occ_i,   A = S / (1 + S)           (MOR activation, 0..1)
+//! x_i  = Ce_i / K_i  (ligands at equilibrium),   x_b = Ce_b / K_b  (the slow ligand)
+//! occ_i = (1 - B) x_i / (1 + sum_j x_j),   occupancy = B + (1 - B) sum x / (1 + sum x)
+//! dB/dt = k_off (x_b (1 - B) / (1 + sum x) - B)         (k_on Ce_b = k_off x_b)
+//! S    = rho (tau_b B + (1 - B) sum_i tau_i x_i / (1 + sum x)),   A = S / (1 + S)
 //! ```
 //!
-//! An antagonist has tau = 0: it occupies receptors and lowers everyone else's occupancy. A partial
+//! At binding equilibrium B = x_b / (1 + sum x + x_b), the usual competitive result. An
+//! antagonist has tau = 0: it occupies receptors and lowers everyone else's occupancy. A partial
 //! agonist has a small tau. Tolerance lowers rho, which first shifts the curve to the right (the
 //! receptor reserve absorbs the loss) and then lowers its maximum.
 //!
-//! **Acute desensitization** q (minutes; Dang & Williams 2004), **tolerance** T (fraction of
-//! signalling lost, days to weeks), **dependence** X (fraction of maximal counter-adaptation) and
-//! **sensitization** G (between-system stress recruitment):
+//! **Acute desensitization** q (minutes; Dang & Williams 2004) and **tolerance** T (fraction of
+//! signalling lost, days to weeks). Tolerance moves towards a target that grows with activation,
+//! fast while below it and slowly while above it, so a trace of drug builds a trace of tolerance
+//! and tolerance built in a day lasts weeks:
 //!
 //! ```text
 //! dq/dt = k_q A (q_max - q) - r_q q
-//! dT/dt = k_T A (T_max - T) - r_T T
-//! c     = (1 + g X)(1 - A)                   (cAMP signalling relative to the drug-free baseline)
-//! dX/dt = k_X A (1 - X) - r_X X             (cyclase up-regulation driven by MOR activation)
-//! O     = max(0, c - 1)                      (unopposed counter-adaptation: cAMP overshoot)
-//! h(u)  = u^n / (y50^n + u^n)               (the COWS-scale curve, 0..1)
-//! dG/dt = r_G (s_G h(O) - G)                 (stress systems recruited by withdrawal itself)
-//! y     = O (1 + G)                          (expressed withdrawal drive)
-//! score = 48 h(y)                            (on the 0-48 COWS scale)
+//! T_inf = T_max A / (A_T50 + A)
+//! dT/dt = k_T+ (T_inf - T)  if T < T_inf,   k_T- (T_inf - T)  otherwise
 //! ```
+//!
+//! **Dependence**: a homeostatic counter-adaptation (adenylyl-cyclase up-regulation; Sharma, Klee
+//! & Nirenberg 1975). MOR activation inhibits cAMP output; the cell up-regulates cyclase while
+//! cAMP is below its set point (1) and down-regulates it while cAMP is above. X is the
+//! up-regulation as a fraction of its largest value X_max:
+//!
+//! ```text
+//! c     = (1 + X_max X)(1 - A)                 (cAMP output relative to the drug-free set point)
+//! dX/dt = (k_X+ / X_max)(1 - c)(1 - X)  if c < 1,   (k_X- / X_max)(1 - c)  otherwise
+//! ```
+//!
+//! On steady drug X settles where c = 1 (no overshoot), at a level that grows with exposure; in
+//! abstinence (A = 0) it decays with rate k_X-. **Withdrawal** is the unopposed part, the cAMP
+//! overshoot O, amplified by stress systems G that withdrawal itself recruits over a day or two
+//! (Koob & Le Moal 2001):
+//!
+//! ```text
+//! O     = max(0, c - 1)                        (unopposed counter-adaptation: cAMP overshoot)
+//! h(u)  = u^n / (y50^n + u^n)                  (the COWS-scale curve, 0..1)
+//! dG/dt = r_G (s_G h(O) - G)
+//! y     = O (1 + G)                            (expressed withdrawal drive)
+//! score = 48 h(y)                              (on the 0-48 COWS scale)
+//! ```
+//!
+//! A dose relieves withdrawal within minutes (A rises, c falls below 1), and an antagonist
+//! precipitates it within minutes (A falls, c jumps to 1 + X_max X); spontaneous withdrawal
+//! builds over hours as the drug leaves the brain.
 //!
 //! **Dopamine** in the nucleus accumbens, % of baseline (indirect response: release stimulated by
 //! MOR activation, inhibited in withdrawal, and damped by autoreceptor feedback F, a moderator in
@@ -61,11 +89,27 @@ use nalgebra::DVector;
 
 use super::{pd_index, Layout, Model, Pharmacodynamics, Species, PD_LEN};
 
-/// MOR activation A = S / (1 + S) with the stimulus S = rho sum tau x / (1 + sum x), written
-/// with one division.
-fn activation(sum_x: f64, sum_tau_x: f64, rho: f64) -> f64 {
-    let s = rho * sum_tau_x;
-    s / (1.0 + sum_x + s)
+/// The receptor's inputs, read from the effect sites: `[sum_i x_i, sum_i tau_i x_i, x_b]` over
+/// the ligands at equilibrium (`x_i = Ce_i / K_i`) and for the slow ligand (`x_b`, 0 without
+/// one). Each is a fixed linear combination of PK states ([`Model::binding_weights`]).
+pub type Binding = [f64; BINDING_LEN];
+
+/// Number of receptor inputs in a [`Binding`].
+pub const BINDING_LEN: usize = 3;
+
+/// Occupancy and stimulus of the receptor given the inputs and the slow ligand's bound fraction
+/// `b`: `(occupancy, stimulus of the naive pool)`.
+fn occupancy_and_stimulus(binding: &Binding, b: f64, tau_slow: f64) -> (f64, f64) {
+    let [sum_x, sum_tau_x, _] = *binding;
+    let free = (1.0 - b) / (1.0 + sum_x);
+    (b + free * sum_x, tau_slow * b + free * sum_tau_x)
+}
+
+/// MOR activation A = S / (1 + S) for the stimulus of the naive pool and the functional pool
+/// `rho`.
+fn activation(stimulus: f64, rho: f64) -> f64 {
+    let s = rho * stimulus;
+    s / (1.0 + s)
 }
 
 /// `u^n` for a small non-negative integer `n` by repeated squaring (inlined, unlike `powi` with
@@ -105,7 +149,7 @@ pub struct Observables {
     pub tolerance: f64,
     /// Potency shift of the reference agonist (1 = naive).
     pub tolerance_fold: f64,
-    /// Dependence X (0..1).
+    /// Dependence X (0..1 of the largest cyclase up-regulation).
     pub dependence: f64,
     /// Unopposed counter-adaptation O.
     pub unopposed: f64,
@@ -123,7 +167,10 @@ pub struct Observables {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kinetics {
     rows: Vec<PkRow>,
+    /// Ligands at binding equilibrium.
     ligands: Vec<Site>,
+    /// The slowly dissociating ligand and its k_off (1/h).
+    slow: Option<(Site, f64)>,
     /// Efficacy tau of the reference agonist.
     tau_ref: f64,
     /// y50^n, precomputed.
@@ -161,14 +208,19 @@ impl Kinetics {
     pub(super) fn new(species: &[Species], layout: &Layout, pd: &Pharmacodynamics) -> Kinetics {
         let mut rows = Vec::with_capacity(species.len());
         let mut ligands = Vec::new();
+        let mut slow = None;
         for (s, sp) in species.iter().enumerate() {
             let effect = match (&sp.ligand, layout.effect[s]) {
                 (Some(l), Some(e)) => {
-                    ligands.push(Site {
+                    let site = Site {
                         effect: e,
                         inv_kd: 1.0 / l.kd_nm,
                         efficacy: l.efficacy,
-                    });
+                    };
+                    match l.koff_per_h {
+                        Some(koff) => slow = Some((site, koff)),
+                        None => ligands.push(site),
+                    }
                     Some((e, l.ke0_per_h, 1000.0 / sp.volume_l))
                 }
                 _ => None,
@@ -189,6 +241,7 @@ impl Kinetics {
         Kinetics {
             rows,
             ligands,
+            slow,
             tau_ref: species[pd.reference_agonist]
                 .ligand
                 .as_ref()
@@ -213,6 +266,11 @@ impl Kinetics {
             ratio.powf(g)
         }
     }
+
+    /// Efficacy of the slow ligand (0 without one).
+    fn tau_slow(&self) -> f64 {
+        self.slow.as_ref().map_or(0.0, |(s, _)| s.efficacy)
+    }
 }
 
 impl Model {
@@ -235,18 +293,18 @@ impl Model {
         y[row.central] * row.ng_ml_per_umol
     }
 
-    /// Occupancy and activation given the functional receptor pool `rho`.
-    pub fn receptor(&self, y: &[f64], rho: f64) -> ReceptorState {
-        let (sum_x, sum_tau_x) = self.binding(y);
+    /// Occupancy and activation given the receptor's inputs, the slow ligand's bound fraction
+    /// `b` and the functional receptor pool `rho`.
+    pub fn receptor(&self, binding: &Binding, b: f64, rho: f64) -> ReceptorState {
+        let (occupancy, stimulus) = occupancy_and_stimulus(binding, b, self.kinetics.tau_slow());
         ReceptorState {
-            occupancy: sum_x / (1.0 + sum_x),
-            activation: activation(sum_x, sum_tau_x, rho),
+            occupancy,
+            activation: activation(stimulus, rho),
         }
     }
 
-    /// `(sum_i x_i, sum_i tau_i x_i)` with `x_i = Ce_i / K_i`: occupancy is
-    /// `sum x / (1 + sum x)` and the stimulus of the naive pool `sum tau x / (1 + sum x)`.
-    fn binding(&self, y: &[f64]) -> (f64, f64) {
+    /// The receptor's inputs read from the PK states (see [`Binding`]).
+    pub fn binding(&self, y: &[f64]) -> Binding {
         let mut sum_x = 0.0;
         let mut sum_tau_x = 0.0;
         for site in &self.kinetics.ligands {
@@ -256,10 +314,15 @@ impl Model {
             sum_x += x;
             sum_tau_x += site.efficacy * x;
         }
-        (sum_x, sum_tau_x)
+        let x_slow = self
+            .kinetics
+            .slow
+            .as_ref()
+            .map_or(0.0, |(site, _)| y[site.effect].max(0.0) * site.inv_kd);
+        [sum_x, sum_tau_x, x_slow]
     }
 
-    /// cAMP signalling relative to the drug-free baseline, c = (1 + g X)(1 - A).
+    /// cAMP output relative to the drug-free set point, c = (1 + X_max X)(1 - A).
     pub fn camp(&self, x: f64, a: f64) -> f64 {
         (1.0 + self.pd.superactivation * x) * (1.0 - a)
     }
@@ -293,7 +356,11 @@ impl Model {
         let l = &self.layout;
         let t = y[l.tolerance];
         let q = y[l.desensitization];
-        let receptor = self.receptor(y.as_slice(), (1.0 - t) * (1.0 - q));
+        let receptor = self.receptor(
+            &self.binding(y.as_slice()),
+            y[l.slow_bound],
+            (1.0 - t) * (1.0 - q),
+        );
         let x = y[l.dependence];
         let g = y[l.sensitization];
         let unopposed = (self.camp(x, receptor.activation) - 1.0).max(0.0);
@@ -361,58 +428,72 @@ impl Model {
     /// The PD part: dz/dt for the [`PD_LEN`] states after the PK block (`z[i]` is state
     /// `pk_len + i`), given the PK states `pk` (only the effect sites are read).
     pub fn pd_rhs(&self, pk: &[f64], z: &[f64; PD_LEN], dz: &mut [f64; PD_LEN]) {
-        self.pd_rhs_bound(self.binding(pk), z, dz);
+        self.pd_rhs_bound(&self.binding(pk), z, dz);
     }
 
-    /// The weights of the receptor's two inputs as linear combinations of the PK states:
-    /// `sum_x = sum_i Ce_i / K_i` (row 0) and `sum_tau_x = sum_i tau_i Ce_i / K_i` (row 1),
-    /// row-major over the [`Layout::pk_len`] PK states. Simulations evaluate these two sums
-    /// from the closed-form PK directly
+    /// The weights of the receptor's inputs ([`Binding`]) as linear combinations of the PK
+    /// states, one row per input, row-major over the [`Layout::pk_len`] PK states. Simulations
+    /// evaluate these sums from the closed-form PK directly
     /// ([`PkSegment::set_probes`](super::closed_form::PkSegment::set_probes)).
     pub fn binding_weights(&self) -> Vec<f64> {
         let n = self.layout.pk_len;
-        let mut w = vec![0.0; 2 * n];
+        let mut w = vec![0.0; BINDING_LEN * n];
         for site in &self.kinetics.ligands {
             w[site.effect] += site.inv_kd;
             w[n + site.effect] += site.efficacy * site.inv_kd;
         }
+        if let Some((site, _)) = &self.kinetics.slow {
+            w[2 * n + site.effect] += site.inv_kd;
+        }
         w
     }
 
-    /// [`pd_rhs`](Self::pd_rhs) given the receptor's inputs `(sum_x, sum_tau_x)` (see
-    /// [`binding_weights`](Self::binding_weights)) instead of the PK states. Round-off below
-    /// zero counts as zero.
-    pub fn pd_rhs_bound(&self, binding: (f64, f64), z: &[f64; PD_LEN], dz: &mut [f64; PD_LEN]) {
-        let (iq, it, ix, ig, ida, ifb) = (
-            pd_index::DESENSITIZATION,
-            pd_index::TOLERANCE,
-            pd_index::DEPENDENCE,
-            pd_index::SENSITIZATION,
-            pd_index::DOPAMINE,
-            pd_index::DOPAMINE_FEEDBACK,
-        );
+    /// [`pd_rhs`](Self::pd_rhs) given the receptor's inputs (see [`Binding`]) instead of the PK
+    /// states. Round-off below zero counts as zero.
+    pub fn pd_rhs_bound(&self, binding: &Binding, z: &[f64; PD_LEN], dz: &mut [f64; PD_LEN]) {
+        use pd_index::{
+            DEPENDENCE, DESENSITIZATION, DOPAMINE, DOPAMINE_FEEDBACK, SENSITIZATION, SLOW_BOUND,
+            TOLERANCE,
+        };
         let pd = &self.pd;
-        let q = z[iq];
-        let t = z[it];
-        let x = z[ix];
-        let g = z[ig];
-        let (sum_x, sum_tau_x) = (binding.0.max(0.0), binding.1.max(0.0));
-        let a = activation(sum_x, sum_tau_x, (1.0 - t) * (1.0 - q));
+        let k = &self.kinetics;
+        let q = z[DESENSITIZATION];
+        let t = z[TOLERANCE];
+        let x = z[DEPENDENCE];
+        let g = z[SENSITIZATION];
+        let b = z[SLOW_BOUND];
+        let binding = binding.map(|v| v.max(0.0));
+        let (_, stimulus) = occupancy_and_stimulus(&binding, b, k.tau_slow());
+        let a = activation(stimulus, (1.0 - t) * (1.0 - q));
+
+        dz[SLOW_BOUND] = match &k.slow {
+            Some((_, koff)) => koff * (binding[2] * (1.0 - b) / (1.0 + binding[0]) - b),
+            None => 0.0,
+        };
+        dz[DESENSITIZATION] = pd.desensitization_rate * a * (pd.desensitization_max - q)
+            - pd.resensitization_rate * q;
+        let t_target = pd.tolerance_max * a / (pd.tolerance_half_max_activation + a);
+        dz[TOLERANCE] = if t < t_target {
+            pd.tolerance_gain * (t_target - t)
+        } else {
+            pd.tolerance_recovery * (t_target - t)
+        };
         let c = self.camp(x, a);
+        dz[DEPENDENCE] = if c < 1.0 {
+            pd.dependence_gain / pd.superactivation * (1.0 - c) * (1.0 - x)
+        } else {
+            pd.dependence_decay / pd.superactivation * (1.0 - c)
+        };
         let unopposed = (c - 1.0).max(0.0);
         let drive = unopposed * (1.0 + g);
-        dz[iq] = pd.desensitization_rate * a * (pd.desensitization_max - q)
-            - pd.resensitization_rate * q;
-        dz[it] = pd.tolerance_gain * a * (pd.tolerance_max - t) - pd.tolerance_recovery * t;
-        dz[ix] = pd.dependence_gain * a * (1.0 - x) - pd.dependence_decay * x;
-        dz[ig] = pd.sensitization_rate * (pd.sensitization_gain * self.intensity(unopposed) - g);
-        let da = z[ida];
-        let feedback = z[ifb];
+        dz[SENSITIZATION] = pd.sensitization_rate * (pd.sensitization_gain * unopposed - g);
+        let da = z[DOPAMINE];
+        let feedback = z[DOPAMINE_FEEDBACK];
         let release = 100.0
             * (1.0 + pd.dopamine_stimulation * a)
             * (1.0 - pd.dopamine_inhibition * self.intensity(drive))
-            * self.kinetics.feedback_gain(100.0 / feedback);
-        dz[ida] = pd.dopamine_turnover * (release - da);
-        dz[ifb] = pd.dopamine_feedback_rate * (da - feedback);
+            * k.feedback_gain(100.0 / feedback);
+        dz[DOPAMINE] = pd.dopamine_turnover * (release - da);
+        dz[DOPAMINE_FEEDBACK] = pd.dopamine_feedback_rate * (da - feedback);
     }
 }

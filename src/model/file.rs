@@ -93,6 +93,11 @@ pub struct BrainFile {
     pub dissociation_constant: Param,
     /// Operational-model efficacy (tau) with the full, naive receptor pool; 0 for an antagonist.
     pub efficacy: Param,
+    /// Receptor dissociation half-life (ln 2 / k_off), for a ligand whose binding is not at
+    /// equilibrium on the time scale of the model (buprenorphine); absent for a ligand that
+    /// binds and unbinds within seconds to minutes, which is treated as at equilibrium. At most
+    /// one species may have it.
+    pub dissociation_half_life: Option<Param>,
 }
 
 /// A drug that can be dosed.
@@ -143,9 +148,11 @@ pub struct ReceptorFile {
 pub struct ToleranceFile {
     /// Largest fraction of functional receptor signalling that can be lost.
     pub max_signalling_loss: Param,
-    /// ln 2 / gain rate constant at full activation.
+    /// MOR activation at which the tolerance target is half of `max_signalling_loss`.
+    pub half_max_activation: Param,
+    /// Half-life with which tolerance rises towards its target while below it.
     pub gain_half_life: Param,
-    /// Half-life of recovery in abstinence.
+    /// Half-life with which tolerance falls towards its target while above it (in abstinence).
     pub recovery_half_life: Param,
 }
 
@@ -153,11 +160,12 @@ pub struct ToleranceFile {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DependenceFile {
-    /// ln 2 / gain rate constant at full activation.
+    /// ln 2 / rate constant of up-regulation per unit cAMP deficit (1 - c).
     pub gain_half_life: Param,
-    /// Half-life of decay in abstinence.
+    /// Half-life of the counter-adaptation in abstinence (ln 2 / rate constant per unit cAMP
+    /// excess).
     pub decay_half_life: Param,
-    /// Fractional rise of adenylyl-cyclase output at full counter-adaptation.
+    /// Largest fractional rise of adenylyl-cyclase output (X_max).
     pub max_cyclase_superactivation: Param,
 }
 

@@ -72,6 +72,9 @@ pub struct Ligand {
     pub kd_nm: f64,
     /// Operational efficacy tau with the naive receptor pool (dimensionless).
     pub efficacy: f64,
+    /// Receptor dissociation rate constant k_off (1/h) for a slowly dissociating ligand, whose
+    /// bound fraction is a state of its own; `None` for a ligand at binding equilibrium.
+    pub koff_per_h: Option<f64>,
 }
 
 /// One circulating compound, in internal units.
@@ -148,16 +151,20 @@ pub struct Pharmacodynamics {
     pub resensitization_rate: f64,
     /// T_max: largest fraction of receptor signalling lost.
     pub tolerance_max: f64,
-    /// k_T: tolerance gain rate at full activation (1/h).
+    /// A_T50: activation at which the tolerance target is T_max / 2.
+    pub tolerance_half_max_activation: f64,
+    /// k_T+: rate with which tolerance rises towards its target (1/h).
     pub tolerance_gain: f64,
-    /// r_T: tolerance recovery rate (1/h).
+    /// k_T-: rate with which tolerance falls towards its target (1/h).
     pub tolerance_recovery: f64,
-    /// k_X: dependence gain rate at full activation (1/h).
+    /// k_X+: up-regulation rate per unit cAMP deficit (1/h).
     pub dependence_gain: f64,
-    /// r_X: dependence decay rate (1/h).
+    /// k_X-: down-regulation rate per unit cAMP excess (1/h).
     pub dependence_decay: f64,
-    /// g: fractional cyclase superactivation at X = 1.
+    /// X_max: largest fractional cyclase superactivation.
     pub superactivation: f64,
+    /// Index of the species that binds the receptor slowly (its bound fraction is a PD state).
+    pub slow_ligand: Option<usize>,
     /// s_G: sensitization plateau per unit unopposed drive.
     pub sensitization_gain: f64,
     /// r_G: rate with which sensitization follows its target (1/h).
@@ -179,7 +186,7 @@ pub struct Pharmacodynamics {
 }
 
 /// Number of PD states: they follow the PK states, in the order of [`pd_index`].
-pub const PD_LEN: usize = 6;
+pub const PD_LEN: usize = 7;
 
 /// Positions of the PD states within the PD block (add [`Layout::pk_len`] for the state index;
 /// the named fields of [`Layout`] hold the same indices).
@@ -196,6 +203,8 @@ pub mod pd_index {
     pub const DOPAMINE: usize = 4;
     /// Dopamine autoreceptor feedback.
     pub const DOPAMINE_FEEDBACK: usize = 5;
+    /// Fraction of receptors bound by the slowly dissociating ligand (0 in a model without one).
+    pub const SLOW_BOUND: usize = 6;
 }
 
 /// Where each quantity sits in the state vector.
@@ -224,6 +233,8 @@ pub struct Layout {
     pub dopamine: usize,
     /// Autoreceptor feedback (% of baseline dopamine it has adapted to).
     pub dopamine_feedback: usize,
+    /// Fraction of receptors bound by the slowly dissociating ligand.
+    pub slow_bound: usize,
     /// Length of the state vector.
     pub len: usize,
 }
@@ -366,6 +377,16 @@ impl Model {
                         Quantity::Dimensionless,
                         Bound::NonNegative,
                     )?,
+                    koff_per_h: match &b.dissociation_half_life {
+                        Some(p) => Some(
+                            LN_2 / p.to(
+                                &f("brain.dissociation_half_life"),
+                                Quantity::Time,
+                                Bound::Positive,
+                            )?,
+                        ),
+                        None => None,
+                    },
                 }),
                 None => None,
             };
@@ -391,6 +412,22 @@ impl Model {
             });
         }
         check_metabolite_chain(&species)?;
+        let slow: Vec<usize> = species
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.ligand.as_ref().is_some_and(|l| l.koff_per_h.is_some()))
+            .map(|(i, _)| i)
+            .collect();
+        if slow.len() > 1 {
+            return Err(ModelError::Reference {
+                field: format!("species.{}.brain.dissociation_half_life", species[slow[1]].name),
+                problem: format!(
+                    "only one species may bind slowly (has a dissociation_half_life); {} and {} both do. Remove it from one: a ligand that unbinds within minutes is at equilibrium",
+                    species[slow[0]].name, species[slow[1]].name
+                ),
+            });
+        }
+        let slow_ligand = slow.first().copied();
 
         let mut drugs = Vec::with_capacity(file.drug.len());
         let mut drug_names = HashSet::new();
@@ -513,6 +550,11 @@ impl Model {
                 "receptor.resensitization_half_life",
             )?,
             tolerance_max,
+            tolerance_half_max_activation: t.half_max_activation.to(
+                "tolerance.half_max_activation",
+                Quantity::Dimensionless,
+                Bound::Positive,
+            )?,
             tolerance_gain: rate(&t.gain_half_life, "tolerance.gain_half_life")?,
             tolerance_recovery: rate(&t.recovery_half_life, "tolerance.recovery_half_life")?,
             dependence_gain: rate(&x.gain_half_life, "dependence.gain_half_life")?,
@@ -522,6 +564,7 @@ impl Model {
                 Quantity::Dimensionless,
                 Bound::Positive,
             )?,
+            slow_ligand,
             sensitization_gain: w.sensitization_gain.to(
                 "withdrawal.sensitization_gain",
                 Quantity::Dimensionless,
@@ -609,6 +652,38 @@ impl Model {
         self.drugs.iter().position(|d| d.name == name)
     }
 
+    /// Efficacy of the compound a drug delivers to the receptor (0 for a drug that does not bind).
+    fn drug_efficacy(&self, drug: usize) -> f64 {
+        let d = &self.drugs[drug];
+        // Every route of a drug delivers an agonist or none does: the compound decides (oral
+        // heroin arrives as morphine, another agonist).
+        d.routes
+            .iter()
+            .filter_map(|r| self.species[r.enters].ligand.as_ref())
+            .map(|l| l.efficacy)
+            .fold(0.0, f64::max)
+    }
+
+    /// Whether a drug activates the receptor (efficacy above 0): withdrawal is timed from the
+    /// last dose of such a drug.
+    pub fn drug_is_agonist(&self, drug: usize) -> bool {
+        self.drug_efficacy(drug) > 0.0
+    }
+
+    /// Whether a drug can precipitate withdrawal by displacing a full agonist: an antagonist, or
+    /// a partial agonist whose efficacy is below half the reference agonist's.
+    pub fn drug_precipitates(&self, drug: usize) -> bool {
+        let reference = self.species[self.pd.reference_agonist]
+            .ligand
+            .as_ref()
+            .map_or(0.0, |l| l.efficacy);
+        let binds = self.drugs[drug]
+            .routes
+            .iter()
+            .any(|r| self.species[r.enters].ligand.is_some());
+        binds && self.drug_efficacy(drug) < 0.5 * reference
+    }
+
     /// Names of the drugs, for error messages.
     pub fn drug_names(&self) -> Vec<&str> {
         self.drugs.iter().map(|d| d.name.as_str()).collect()
@@ -653,6 +728,7 @@ impl Layout {
         let sensitization = take();
         let dopamine = take();
         let dopamine_feedback = take();
+        let slow_bound = take();
         let len = take();
         debug_assert_eq!(
             [
@@ -661,7 +737,8 @@ impl Layout {
                 dependence,
                 sensitization,
                 dopamine,
-                dopamine_feedback
+                dopamine_feedback,
+                slow_bound
             ]
             .map(|i| i - pk_len),
             [
@@ -670,7 +747,8 @@ impl Layout {
                 pd_index::DEPENDENCE,
                 pd_index::SENSITIZATION,
                 pd_index::DOPAMINE,
-                pd_index::DOPAMINE_FEEDBACK
+                pd_index::DOPAMINE_FEEDBACK,
+                pd_index::SLOW_BOUND
             ]
         );
         debug_assert_eq!(len - pk_len, PD_LEN);
@@ -686,6 +764,7 @@ impl Layout {
             sensitization,
             dopamine,
             dopamine_feedback,
+            slow_bound,
             len,
         }
     }

@@ -77,8 +77,8 @@
 //!
 //! ```text
 //! at column 9 ("q8"): the number needs a time unit: min, h, d or w (also hr, hours, days, weeks); e.g. q8h, q30min or x 14d
-//! at column 13 ("ivv"): unknown route 'ivv'; expected one of iv, smoked, intranasal, oral (did you mean iv?)
-//! at column 5 (end of input): a dose needs a route after "10mg": one of iv, smoked, intranasal, oral (e.g. 10mg heroin iv)
+//! at column 13 ("ivv"): unknown route 'ivv'; expected one of iv, smoked, intranasal, oral, im, sublingual (did you mean iv?)
+//! at column 5 (end of input): a dose needs a route after "10mg": one of iv, smoked, intranasal, oral, im, sublingual (e.g. 10mg heroin iv)
 //! ```
 //!
 //! The messages do not repeat the input; a caller adds it as context, e.g.

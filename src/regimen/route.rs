@@ -18,11 +18,22 @@ pub enum Route {
     Intranasal,
     /// Swallowed: slow absorption and heavy first-pass metabolism.
     Oral,
+    /// Intramuscular injection: absorbed from the muscle within minutes.
+    Im,
+    /// Under the tongue: absorbed through the oral mucosa, avoiding most first-pass loss.
+    Sublingual,
 }
 
 impl Route {
     /// Every route, in the order used in messages.
-    pub const ALL: [Route; 4] = [Route::Iv, Route::Smoked, Route::Intranasal, Route::Oral];
+    pub const ALL: [Route; 6] = [
+        Route::Iv,
+        Route::Smoked,
+        Route::Intranasal,
+        Route::Oral,
+        Route::Im,
+        Route::Sublingual,
+    ];
 
     /// The word used in regimen text and in serialized data, e.g. `"iv"`.
     pub fn name(self) -> &'static str {
@@ -31,6 +42,8 @@ impl Route {
             Route::Smoked => "smoked",
             Route::Intranasal => "intranasal",
             Route::Oral => "oral",
+            Route::Im => "im",
+            Route::Sublingual => "sublingual",
         }
     }
 
@@ -51,7 +64,7 @@ impl Route {
     }
 }
 
-/// The accepted route words as a list for messages: `iv, smoked, intranasal, oral`.
+/// The accepted route words as a list for messages: `iv, smoked, intranasal, oral, im, sublingual`.
 pub(crate) fn route_list() -> String {
     Route::ALL.map(Route::name).join(", ")
 }
@@ -117,7 +130,10 @@ mod tests {
         let err = "ivv".parse::<Route>().map_err(|e| e.to_string());
         assert_eq!(
             err,
-            Err("unknown route 'ivv'; expected one of iv, smoked, intranasal, oral".to_string())
+            Err(
+                "unknown route 'ivv'; expected one of iv, smoked, intranasal, oral, im, sublingual"
+                    .to_string()
+            )
         );
     }
 

@@ -3,8 +3,8 @@
 //! A regimen's doses become *inputs*: an amount (umol) added to one state at one time (a bolus into
 //! plasma, or into an absorption depot after the route's lag). [`Simulation`] adds each input at
 //! its exact time and, between inputs, follows the linear PK in closed form ([`PkPropagator`])
-//! while the Dormand-Prince solver integrates the six PD states. The PD reads the PK only
-//! through the receptor's two binding sums, which the closed form evaluates directly as probes,
+//! while the Dormand-Prince solver integrates the PD states. The PD reads the PK only
+//! through the receptor's binding sums, which the closed form evaluates directly as probes,
 //! prepared for all stages of a step at once ([`PkSegment::prepare_probes`]). Samples on the
 //! regular output grid combine the closed-form PK with the solver's dense output; no step
 //! crosses a dose, and after a dose the solver chooses its starting step afresh. A model without
@@ -22,10 +22,10 @@ pub use trajectory::Trajectory;
 
 use std::cell::RefCell;
 
-use nalgebra::{DVector, SVector, U6};
+use nalgebra::{DVector, SVector, U7};
 
 use crate::model::closed_form::{PkPropagator, PkSegment};
-use crate::model::dynamics::Observables;
+use crate::model::dynamics::{Binding, Observables, BINDING_LEN};
 use crate::model::{Model, PD_LEN};
 use crate::regimen::{Dose, Regimen, Route};
 use crate::solver::tableau::{stage_powers, C_DENOMINATOR, STAGES};
@@ -415,7 +415,7 @@ impl<'m> Simulation<'m> {
         {
             let seg = segment.get_mut();
             pk.start(&y.as_slice()[..pk_len], seg);
-            seg.set_probes(binding_weights, 2);
+            seg.set_probes(binding_weights, BINDING_LEN);
             seg.set_grid(dt_h, sample_rows);
         }
         let mut rhs = PdSystem { model, segment, t0 };
@@ -522,7 +522,7 @@ enum Integrated {
     /// The PD states, with the PK in closed form (a fixed-size state: the solver's work vectors
     /// live on the stack and its loops unroll).
     Pd {
-        solver: DormandPrince<U6>,
+        solver: DormandPrince<U7>,
         z: SVector<f64, PD_LEN>,
     },
     /// The whole state, for a model without a closed-form PK.
@@ -542,12 +542,12 @@ struct PdSystem<'a> {
     t0: f64,
 }
 
-impl OdeRhs<U6> for PdSystem<'_> {
+impl OdeRhs<U7> for PdSystem<'_> {
     fn eval(&mut self, t: f64, z: &SVector<f64, PD_LEN>, dz: &mut SVector<f64, PD_LEN>) {
-        let mut binding = [0.0; 2];
+        let mut binding: Binding = [0.0; BINDING_LEN];
         self.segment.borrow_mut().probes(t - self.t0, &mut binding);
         self.model
-            .pd_rhs_bound((binding[0], binding[1]), &z.data.0[0], &mut dz.data.0[0]);
+            .pd_rhs_bound(&binding, &z.data.0[0], &mut dz.data.0[0]);
     }
 
     fn begin_step(&mut self, t: f64, h: f64, t_new: f64) {
@@ -556,7 +556,7 @@ impl OdeRhs<U6> for PdSystem<'_> {
             std::array::from_fn(|i| stage_time(t, h, t_new, i + 1) - self.t0);
         self.segment
             .borrow_mut()
-            .prepare_probes::<{ STAGES - 1 }, 2>(
+            .prepare_probes::<{ STAGES - 1 }, BINDING_LEN>(
                 t - self.t0,
                 h / f64::from(C_DENOMINATOR),
                 stage_powers,
@@ -590,11 +590,14 @@ fn emit_sample<S>(
     });
 }
 
-/// The end time of a run: the regimen's span or the last dose plus the observation window,
-/// whichever is later.
+/// The end time of a run: the last dose plus the observation window (the regimen's span for a
+/// regimen without doses). A trailing `wait` does not lengthen the run: the window says how
+/// long to watch after the last dose, and it means that whether it is shorter or longer.
 pub fn end_time(regimen: &Regimen, observe_h: f64) -> f64 {
-    let last = regimen.last_dose_h().unwrap_or(0.0);
-    regimen.span_h().max(last + observe_h)
+    match regimen.last_dose_h() {
+        Some(last) => last + observe_h,
+        None => regimen.span_h(),
+    }
 }
 
 /// Runs a regimen from a drug-naive start and streams samples to `sink`.
@@ -650,7 +653,7 @@ pub fn summarize(model: &Model, regimen: &Regimen, observe_h: f64) -> Result<Sum
         observe_h,
         ..SimOptions::fine()
     };
-    let mut builder = SummaryBuilder::new(regimen);
+    let mut builder = SummaryBuilder::new(model, regimen);
     run(model, regimen, &opts, &mut |s| builder.push(s))?;
     Ok(builder.finish())
 }

@@ -1,13 +1,20 @@
 //! The headline numbers of a run: withdrawal after the last dose, tolerance, dopamine.
 //!
-//! Times of withdrawal onset, peak and resolution are in hours after the last dose and use the
-//! COWS threshold of 5 (below 5: no withdrawal). The score is a model quantity on the COWS scale
-//! (Wesson & Ling 2003), not a diagnosis.
+//! Times of withdrawal onset, peak and resolution are in hours after the last *agonist* dose (a
+//! naloxone dose after it does not restart the clock) and use the COWS threshold of 5 (below 5:
+//! no withdrawal). Withdrawal that an antagonist or a partial agonist precipitates is reported
+//! on its own: the highest score within 2 h after such a dose. "During use" is the time between
+//! the first and the last agonist dose, less the `wait` phases. The score is a model quantity on
+//! the COWS scale (Wesson & Ling 2003), not a diagnosis.
 
 use serde::Serialize;
 
 use super::Sample;
-use crate::regimen::Regimen;
+use crate::model::Model;
+use crate::regimen::{Phase, Regimen};
+
+/// How long after an antagonist or partial-agonist dose its precipitated withdrawal is read (h).
+pub const PRECIPITATION_WINDOW_H: f64 = 2.0;
 
 /// Score at which withdrawal counts as present (COWS "mild" starts at 5).
 pub const WITHDRAWAL_THRESHOLD: f64 = 5.0;
@@ -88,6 +95,8 @@ pub struct Summary {
     pub doses: usize,
     /// Time of the last dose (h), `None` without doses.
     pub last_dose_h: Option<f64>,
+    /// Time of the last agonist dose (h), from which withdrawal is timed; `None` without one.
+    pub last_agonist_dose_h: Option<f64>,
     /// End of the simulated window (h).
     pub observed_until_h: f64,
     /// Highest spontaneous withdrawal score after the last dose (0-48).
@@ -104,8 +113,14 @@ pub struct Summary {
     /// Hours after the last dose when the score falls back below 5 after its peak; `None` if it
     /// never reached 5 or had not resolved by the end of the window.
     pub withdrawal_resolved_h: Option<f64>,
-    /// Highest withdrawal score between the first and the last dose (between-dose withdrawal).
+    /// Highest withdrawal score between the first and the last agonist dose, outside `wait`
+    /// phases (between-dose withdrawal).
     pub peak_withdrawal_score_during_use: f64,
+    /// Highest score within 2 h after a dose of an antagonist or partial agonist (naloxone,
+    /// buprenorphine): precipitated withdrawal. `None` without such a dose.
+    pub peak_precipitated_score: Option<f64>,
+    /// When that highest score was reached (h from the start); `None` without such a dose.
+    pub precipitated_at_h: Option<f64>,
     /// Potency shift at the last dose (1 = naive).
     pub tolerance_fold_at_last_dose: f64,
     /// Potency shift at the end of the window.
@@ -120,13 +135,21 @@ pub struct Summary {
 
 /// Accumulates a [`Summary`] from streamed samples.
 ///
-/// The window "after the last dose" starts once that dose has given its relief: the score is
-/// followed while it keeps falling (the dose reaching the brain) and counted from the first
-/// sample where it rises again. Until then the samples count as use, so between-dose withdrawal
-/// still present at the moment of the last dose is not mistaken for withdrawal after stopping.
+/// The window "after the last agonist dose" starts once that dose has given its relief: the
+/// dose has reached the brain (MOR activation has passed its peak after the dose, so an
+/// absorption lag is not read as relief) and the score rises again. Until then the samples
+/// count as use, so between-dose withdrawal still present at the moment of the last dose is not
+/// mistaken for withdrawal after stopping.
 #[derive(Debug, Clone)]
 pub struct SummaryBuilder {
     summary: Summary,
+    /// Times of antagonist and partial-agonist doses.
+    precipitating_doses: Vec<f64>,
+    /// Time windows of use: from the first to the last agonist dose, less the waits.
+    use_windows: Vec<(f64, f64)>,
+    /// Activation has passed its peak after the last agonist dose.
+    activation_falling: bool,
+    previous_activation: f64,
     peak_time_h: f64,
     onset_h: Option<f64>,
     resolved_h: Option<f64>,
@@ -137,13 +160,57 @@ pub struct SummaryBuilder {
 }
 
 impl SummaryBuilder {
-    /// Starts a summary for a regimen.
-    pub fn new(regimen: &Regimen) -> Self {
+    /// Starts a summary for a regimen run on `model` (which says which drugs are agonists).
+    pub fn new(model: &Model, regimen: &Regimen) -> Self {
+        let is_agonist = |drug: &str| {
+            model
+                .drug_index(drug)
+                .is_some_and(|d| model.drug_is_agonist(d))
+        };
+        let precipitates = |drug: &str| {
+            model
+                .drug_index(drug)
+                .is_some_and(|d| model.drug_precipitates(d))
+        };
+        let agonist_times: Vec<f64> = regimen
+            .doses()
+            .iter()
+            .filter(|d| is_agonist(&d.drug))
+            .map(|d| d.time_h)
+            .collect();
+        let last_agonist = agonist_times.last().copied();
+        let first_agonist = agonist_times.first().copied();
+        let mut use_windows = Vec::new();
+        if let (Some(first), Some(last)) = (first_agonist, last_agonist) {
+            let mut start = 0.0;
+            let mut window_start = first;
+            for phase in regimen.phases() {
+                let (_, span) = phase.count_and_span();
+                if matches!(phase, Phase::Wait(_)) && start > window_start && start < last {
+                    use_windows.push((window_start, start));
+                    window_start = start + span;
+                }
+                start += span;
+            }
+            use_windows.push((window_start, last));
+        }
         SummaryBuilder {
+            precipitating_doses: regimen
+                .doses()
+                .iter()
+                .filter(|d| precipitates(&d.drug))
+                .map(|d| d.time_h)
+                .collect(),
+            use_windows,
+            activation_falling: false,
+            previous_activation: f64::INFINITY,
             summary: Summary {
                 regimen: regimen.describe(),
                 doses: regimen.doses().len(),
                 last_dose_h: regimen.last_dose_h(),
+                last_agonist_dose_h: last_agonist,
+                peak_precipitated_score: None,
+                precipitated_at_h: None,
                 observed_until_h: 0.0,
                 peak_withdrawal_score: 0.0,
                 withdrawal_band: Band::None,
@@ -175,7 +242,16 @@ impl SummaryBuilder {
         sm.tolerance_fold_at_end = s.obs.tolerance_fold;
         sm.peak_dopamine_pct_baseline = sm.peak_dopamine_pct_baseline.max(s.obs.dopamine_pct);
         sm.peak_mor_activation = sm.peak_mor_activation.max(s.obs.receptor.activation);
-        let Some(last) = sm.last_dose_h else {
+        if self
+            .precipitating_doses
+            .iter()
+            .any(|&d| s.time_h >= d && s.time_h <= d + PRECIPITATION_WINDOW_H)
+            && sm.peak_precipitated_score.is_none_or(|p| score > p)
+        {
+            sm.peak_precipitated_score = Some(score);
+            sm.precipitated_at_h = Some(s.time_h);
+        }
+        let Some(last) = sm.last_agonist_dose_h else {
             return;
         };
         if s.time_h >= last && !self.at_last_dose_seen {
@@ -186,13 +262,22 @@ impl SummaryBuilder {
             sm.min_dopamine_pct_baseline_after_last_dose = sm
                 .min_dopamine_pct_baseline_after_last_dose
                 .min(s.obs.dopamine_pct);
-            if !self.relief_done && score > self.previous_score {
+            let activation = s.obs.receptor.activation;
+            if activation < self.previous_activation && s.time_h > last {
+                self.activation_falling = true;
+            }
+            self.previous_activation = activation;
+            if !self.relief_done && self.activation_falling && score > self.previous_score {
                 self.relief_done = true;
             }
             self.previous_score = score;
         }
         if !self.relief_done {
-            if s.dose_number > 0 {
+            if self
+                .use_windows
+                .iter()
+                .any(|&(a, b)| s.time_h >= a && s.time_h <= b)
+            {
                 sm.peak_withdrawal_score_during_use =
                     sm.peak_withdrawal_score_during_use.max(score);
             }

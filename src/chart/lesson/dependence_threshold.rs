@@ -12,7 +12,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let peak_from = |sim: &Simulation<'_>, regimen: &Regimen| -> Result<f64, ChartError> {
         let last = regimen.last_dose_h().unwrap_or(0.0);
         let mut fork = sim.clone();
-        let mut builder = SummaryBuilder::new(regimen);
+        let mut builder = SummaryBuilder::new(model, regimen);
         fork.advance(last + observe_d * DAY, dt_h, &mut |s| builder.push(s))?;
         Ok(builder.finish().peak_withdrawal_score)
     };

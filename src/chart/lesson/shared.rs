@@ -204,6 +204,8 @@ pub(super) fn route_label(route: Route) -> &'static str {
         Route::Smoked => "smoked",
         Route::Intranasal => "intranasal",
         Route::Oral => "oral",
+        Route::Im => "IM",
+        Route::Sublingual => "sublingual",
     }
 }
 
