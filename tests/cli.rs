@@ -145,9 +145,9 @@ fn summary_text_names_bands_and_units() {
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
     for fragment in [
-        "(moderately severe)",
+        "(moderate)",
         "physically dependent  yes",
-        "h after the last dose",
+        "h after the last agonist dose",
         "% of baseline",
         "not medical advice",
     ] {

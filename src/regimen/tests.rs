@@ -766,17 +766,17 @@ fn messages() {
     assert_eq!(
         message("10mg heroin ivv"),
         "at column 13 (\"ivv\"): unknown route 'ivv'; expected one of iv, smoked, intranasal, \
-         oral (did you mean iv?)"
+         oral, im, sublingual (did you mean iv?)"
     );
     assert_eq!(
         message("10mg heroin by-mouth"),
         "at column 13 (\"by-mouth\"): unknown route 'by-mouth'; expected one of iv, smoked, \
-         intranasal, oral"
+         intranasal, oral, im, sublingual"
     );
     assert_eq!(
         message("10mg"),
         "at column 5 (end of input): a dose needs a route after \"10mg\": one of iv, smoked, \
-         intranasal, oral (e.g. 10mg heroin iv)"
+         intranasal, oral, im, sublingual (e.g. 10mg heroin iv)"
     );
     assert_eq!(
         message("10mg iv q8 x 14d"),
