@@ -1,0 +1,132 @@
+//! Schedules that no parameter was set against, each with the range a pharmacologist would find
+//! plausible (defended in ARCHITECTURE.md, "Untuned schedules"). A model that meets its targets
+//! only at the schedules it was calibrated on teaches something false; these tests say where it
+//! holds beyond them.
+
+use opioid_sim::model::Model;
+use opioid_sim::regimen::Regimen;
+use opioid_sim::simulation::{summarize, Summary};
+
+/// One untuned schedule and its plausible ranges.
+struct Case {
+    regimen: &'static str,
+    /// Peak spontaneous withdrawal score after the last dose.
+    peak: (f64, f64),
+    /// Onset (h after the last agonist dose) when the peak reaches 5.
+    onset: (f64, f64),
+    /// Potency shift at the last dose.
+    tolerance: (f64, f64),
+}
+
+const CASES: &[Case] = &[
+    // Once a day for two months: mild at most; one dose a day leaves most of each day drug-free.
+    Case {
+        regimen: "10mg iv q24h x 60d",
+        peak: (2.0, 13.0),
+        onset: (12.0, 36.0),
+        tolerance: (1.3, 3.0),
+    },
+    // Four doses a day for three days (ICU: dependence after >= 72 h of high doses): mild.
+    Case {
+        regimen: "10mg iv q6h x 3d",
+        peak: (5.0, 25.0),
+        onset: (6.0, 30.0),
+        tolerance: (1.3, 3.0),
+    },
+    // Heroin-assisted-treatment doses: severe withdrawal, more tolerance than 10 mg.
+    Case {
+        regimen: "100mg iv q8h x 14d",
+        peak: (25.0, 48.0),
+        onset: (6.0, 24.0),
+        tolerance: (2.2, 5.0),
+    },
+    // A twentieth of a typical dose: no withdrawal, little tolerance.
+    Case {
+        regimen: "0.5mg iv q8h x 14d",
+        peak: (0.0, 5.0),
+        onset: (0.0, 0.0),
+        tolerance: (1.0, 1.6),
+    },
+    // A two-day binge every 2 h: dependence within days of heavy use.
+    Case {
+        regimen: "10mg iv q2h x 2d",
+        peak: (5.0, 30.0),
+        onset: (6.0, 30.0),
+        tolerance: (1.3, 3.0),
+    },
+    // Weekly use for twelve weeks: no withdrawal, little lasting tolerance.
+    Case {
+        regimen: "10mg iv q1w x 12",
+        peak: (0.0, 5.0),
+        onset: (0.0, 0.0),
+        tolerance: (1.0, 1.5),
+    },
+    // Oral morphine as for chronic pain: none to mild, and no artefact from the absorption lag.
+    Case {
+        regimen: "30mg morphine oral q12h x 30d",
+        peak: (1.0, 13.0),
+        onset: (12.0, 48.0),
+        tolerance: (1.3, 3.0),
+    },
+    // Smoked and intranasal use deliver about half the dose: mild to moderate, onset 6-24 h.
+    Case {
+        regimen: "10mg smoked q8h x 14d",
+        peak: (5.0, 25.0),
+        onset: (6.0, 24.0),
+        tolerance: (1.5, 3.0),
+    },
+    Case {
+        regimen: "10mg intranasal q8h x 14d",
+        peak: (5.0, 25.0),
+        onset: (6.0, 24.0),
+        tolerance: (1.5, 3.0),
+    },
+];
+
+fn summary(regimen: &str) -> Summary {
+    let model = Model::default_heroin().expect("the default model loads");
+    let regimen = Regimen::parse(regimen).expect("regimen parses");
+    summarize(&model, &regimen, 14.0 * 24.0).expect("summary runs")
+}
+
+fn check(case: &Case) -> Vec<String> {
+    let s = summary(case.regimen);
+    let mut problems = Vec::new();
+    let within = |v: f64, (lo, hi): (f64, f64)| v >= lo && v <= hi;
+    if !within(s.peak_withdrawal_score, case.peak) {
+        problems.push(format!(
+            "peak score {:.1} not in {:?}",
+            s.peak_withdrawal_score, case.peak
+        ));
+    }
+    if let Some(onset) = s.withdrawal_onset_h {
+        if !within(onset, case.onset) {
+            problems.push(format!("onset {onset:.1} h not in {:?}", case.onset));
+        }
+    }
+    if !within(s.tolerance_fold_at_last_dose, case.tolerance) {
+        problems.push(format!(
+            "tolerance {:.2}x not in {:?}",
+            s.tolerance_fold_at_last_dose, case.tolerance
+        ));
+    }
+    problems
+        .into_iter()
+        .map(|p| format!("{}: {p}", case.regimen))
+        .collect()
+}
+
+#[test]
+fn untuned_schedules_stay_within_plausible_ranges() {
+    let problems: Vec<String> = CASES.iter().flat_map(check).collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_trace_of_drug_leaves_no_onset_to_report() {
+    // The cases whose onset range is empty must not report an onset at all.
+    for case in CASES.iter().filter(|c| c.onset == (0.0, 0.0)) {
+        let s = summary(case.regimen);
+        assert_eq!(s.withdrawal_onset_h, None, "{}", case.regimen);
+    }
+}
