@@ -1,6 +1,6 @@
 //! Criterion benchmark of the lesson pack.
 //!
-//! `lesson_pack`: builds all eight lesson charts from the built-in model (every simulation and
+//! `lesson_pack`: builds all eleven lesson charts from the built-in model (every simulation and
 //! probe behind them) and writes them as PNG and SVG at slide size, with the index, to a folder
 //! under `target/`. Target: under 5 s on the project's 2-core machine (the budget for
 //! `opioid-sim lesson` in a release build).

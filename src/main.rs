@@ -100,7 +100,8 @@ struct LessonArgs {
     size: Size,
     /// Write only this chart (repeatable; the index README.md needs all of them). One of:
     /// single-vs-repeated, pk-metabolites, routes, dopamine-repeated, tolerance-dose-response,
-    /// withdrawal-vs-duration, dependence-threshold, recovery-and-relapse.
+    /// withdrawal-vs-duration, dependence-threshold, recovery-and-relapse, naloxone-challenge,
+    /// methadone-vs-heroin, buprenorphine-induction.
     #[arg(long = "chart", value_name = "NAME", value_parser = parse_chart)]
     charts: Vec<LessonChart>,
 }

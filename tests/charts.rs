@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use opioid_sim::chart::figure::{
-    Anchor, Axis, Column, Dash, Figure, HBand, Markers, Note, Panel, Rule, Series, Shape,
+    Anchor, Axis, Column, Dash, Figure, HBand, Markers, Note, Panel, Rule, Scale, Series, Shape,
 };
 use opioid_sim::chart::style::{route_color, shades, species_color, Quantity, Rgb, REFERENCE};
 use opioid_sim::chart::{
@@ -335,6 +335,78 @@ fn the_headline_chart_says_what_the_model_shows() {
     assert!(!withdrawal.vlines.is_empty(), "the last dose is marked");
 }
 
+fn panel_of<'a>(l: &'a Lesson, panel_title: &str) -> &'a Panel {
+    l.figure
+        .columns
+        .iter()
+        .flat_map(|c| &c.panels)
+        .find(|p| p.title == panel_title)
+        .unwrap_or_else(|| panic!("{}: no panel \"{panel_title}\"", l.chart))
+}
+
+#[test]
+fn the_drug_charts_compare_what_they_say() {
+    let get = |c: LessonChart| lessons().iter().find(|l| l.chart == c).expect("built");
+
+    let naloxone = get(LessonChart::NaloxoneChallenge);
+    // Three challenges and the long user without naloxone.
+    assert_eq!(series_of(naloxone, "Withdrawal score").len(), 4);
+    let added = panel_of(naloxone, "Withdrawal added by naloxone");
+    assert_eq!(added.y.scale, Scale::Log10);
+    assert_eq!(added.series.len(), 3);
+    // The title's numbers are the peaks marked in the panel.
+    if naloxone.figure.title.contains("after one dose") {
+        for note in &added.notes {
+            assert!(
+                naloxone.figure.title.contains(&note.text),
+                "{} not in: {}",
+                note.text,
+                naloxone.figure.title
+            );
+        }
+    }
+    for scenario in ["naloxone im`", "naloxone iv`"] {
+        assert!(naloxone.caption.contains(scenario), "{}", naloxone.caption);
+    }
+
+    let methadone = get(LessonChart::MethadoneVsHeroin);
+    assert_eq!(
+        series_of(methadone, "Withdrawal score after the last dose").len(),
+        2
+    );
+    let relief = panel_of(methadone, "Withdrawal score");
+    assert_eq!(relief.series.len(), 2, "with and without methadone");
+    // The methadone dose: 28 h after the end of 14 days of q8h is 36 h after the last dose.
+    assert_eq!(relief.vlines.len(), 1);
+    assert!(
+        (relief.vlines[0].at - 1.5).abs() < 1e-9,
+        "{}",
+        relief.vlines[0].at
+    );
+    assert!(methadone
+        .caption
+        .contains("`60mg methadone oral q24h x 28d`"));
+
+    let buprenorphine = get(LessonChart::BuprenorphineInduction);
+    let occupancy = panel_of(buprenorphine, "MOR occupancy and activation");
+    let pet = occupancy
+        .markers
+        .iter()
+        .find(|m| m.label.as_deref().is_some_and(|l| l.contains("PET")))
+        .expect("the PET points");
+    assert_eq!(pet.points, vec![(2.0, 0.41), (16.0, 0.80), (32.0, 0.84)]);
+    for (_, y) in occupancy.series.iter().flat_map(|s| &s.points) {
+        assert!((0.0..=1.0).contains(y), "a fraction: {y}");
+    }
+    let induction = panel_of(buprenorphine, "Withdrawal score");
+    assert_eq!(induction.series.len(), 3, "none, too early, in withdrawal");
+    let starts: Vec<f64> = induction.vlines.iter().map(|r| r.at).collect();
+    assert_eq!(starts, vec![2.0, 36.0], "hours after the last heroin dose");
+    assert!(buprenorphine
+        .caption
+        .contains("8mg buprenorphine sublingual`"));
+}
+
 /// A small fixed figure that exercises every element (log axis, bands, spans, rules, dashes,
 /// markers, notes, dose ticks, legends, two columns): the hash of its SVG is pinned, so any
 /// change in the renderer's output fails a test.
@@ -565,7 +637,10 @@ fn chart_names_are_the_file_names() {
             "tolerance-dose-response",
             "withdrawal-vs-duration",
             "dependence-threshold",
-            "recovery-and-relapse"
+            "recovery-and-relapse",
+            "naloxone-challenge",
+            "methadone-vs-heroin",
+            "buprenorphine-induction"
         ]
     );
     for c in LessonChart::ALL {

@@ -37,7 +37,7 @@ fn assert_fails(o: &Output, needles: &[&str]) {
     }
 }
 
-const CHARTS: [&str; 8] = [
+const CHARTS: [&str; 11] = [
     "single-vs-repeated",
     "pk-metabolites",
     "routes",
@@ -46,6 +46,9 @@ const CHARTS: [&str; 8] = [
     "withdrawal-vs-duration",
     "dependence-threshold",
     "recovery-and-relapse",
+    "naloxone-challenge",
+    "methadone-vs-heroin",
+    "buprenorphine-induction",
 ];
 
 #[test]

@@ -6,7 +6,7 @@
 //! pure Rust (`ab_glyph` and DejaVu Sans from the `dejavu` crate, see [`register_fonts`]), so
 //! charts build on a machine without system font libraries.
 //!
-//! - [`lesson()`] builds one of the eight [`LessonChart`]s with its caption; [`write_lesson`]
+//! - [`lesson()`] builds one of the eleven [`LessonChart`]s with its caption; [`write_lesson`]
 //!   writes the pack (`<chart>.png`, `<chart>.svg` and an index `README.md`).
 //! - [`plot_figure`] charts any regimen; [`write_chart`] writes a figure as PNG or SVG by the
 //!   file's extension.

@@ -78,6 +78,9 @@ pub struct PkPropagator {
     terms: Vec<(usize, u32)>,
     /// Term t's matrix K_t, n x n.
     matrices: Vec<DMatrix<f64>>,
+    /// The non-zero entries `(row, column, value)` of each K_t, row by row: most are zero (a
+    /// term belongs to one chain of compartments), and a segment start reads only these.
+    entries: Vec<Vec<(usize, usize, f64)>>,
 }
 
 /// Why a PK matrix has no closed form here.
@@ -213,11 +216,21 @@ impl PkPropagator {
                 "a coefficient is not finite".into(),
             ));
         }
+        let entries = matrices
+            .iter()
+            .map(|k| {
+                (0..n)
+                    .flat_map(|r| (0..n).map(move |j| (r, j, k[(r, j)])))
+                    .filter(|&(_, _, v)| v != 0.0)
+                    .collect()
+            })
+            .collect();
         let prop = PkPropagator {
             n,
             rates,
             terms,
             matrices,
+            entries,
         };
         let error = prop.cancellation_error();
         if error > VERIFY_RTOL {
@@ -292,10 +305,14 @@ impl PkPropagator {
         // are dropped, and so are rates with no term left.
         let mut rate_slot = vec![usize::MAX; self.rates.len()];
         let mut kept = 0;
-        for (&(g, m), k) in self.terms.iter().zip(&self.matrices) {
+        // K_t x0 from the non-zero entries of K_t only, in the same order as the dense
+        // product (row by row, columns ascending), so the sums are the same: the entries left
+        // out are exact zeros.
+        for (&(g, m), entries) in self.terms.iter().zip(&self.entries) {
             let column = &mut seg.column[kept * n..(kept + 1) * n];
-            for (r, c) in column.iter_mut().enumerate() {
-                *c = (0..n).map(|j| k[(r, j)] * x0[j]).sum();
+            column.fill(0.0);
+            for &(r, j, v) in entries {
+                column[r] += v * x0[j];
             }
             if column.iter().all(|&x| x == 0.0) {
                 continue;
@@ -890,6 +907,41 @@ mod tests {
                 assert!(
                     (g - w).abs() <= rtol * scale,
                     "tau {tau}, state {r}: {g} vs {w}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_segment_start_from_the_sparse_entries_matches_the_dense_product() {
+        // The default model, started from a state where some drugs are present and others
+        // not: each kept term's column equals the dense K_t x0.
+        let model = crate::model::Model::default_heroin().expect("default model");
+        let prop = model.pk.as_ref().expect("closed form");
+        let n = prop.n;
+        let mut x0 = vec![0.0; n];
+        for (i, x) in x0.iter_mut().enumerate().filter(|(i, _)| i % 3 != 1) {
+            *x = 1.0 + i as f64 * 0.37;
+        }
+        let mut seg = PkSegment::default();
+        prop.start(&x0, &mut seg);
+        let dense: Vec<Vec<f64>> = prop
+            .matrices
+            .iter()
+            .map(|k| {
+                (k * nalgebra::DVector::from_column_slice(&x0))
+                    .as_slice()
+                    .to_vec()
+            })
+            .filter(|c| c.iter().any(|&v| v != 0.0))
+            .collect();
+        assert_eq!(dense.len(), seg.values.len(), "kept terms");
+        for (t, want) in dense.iter().enumerate() {
+            for (r, &w) in want.iter().enumerate() {
+                let got = seg.coef[r * dense.len() + t];
+                assert!(
+                    (got - w).abs() <= 1e-15 * w.abs().max(1e-300),
+                    "term {t}, state {r}: {got} vs {w}"
                 );
             }
         }

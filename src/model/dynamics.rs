@@ -98,11 +98,12 @@ pub type Binding = [f64; BINDING_LEN];
 pub const BINDING_LEN: usize = 3;
 
 /// Occupancy and stimulus of the receptor given the inputs and the slow ligand's bound fraction
-/// `b`: `(occupancy, stimulus of the naive pool)`.
-fn occupancy_and_stimulus(binding: &Binding, b: f64, tau_slow: f64) -> (f64, f64) {
+/// `b`: `(occupancy, stimulus of the naive pool, free receptors per unit of x)`, the last being
+/// `(1 - b) / (1 + sum x)`: the fraction of receptors a ligand at equilibrium with `x = 1` holds.
+fn occupancy_and_stimulus(binding: &Binding, b: f64, tau_slow: f64) -> (f64, f64, f64) {
     let [sum_x, sum_tau_x, _] = *binding;
     let free = (1.0 - b) / (1.0 + sum_x);
-    (b + free * sum_x, tau_slow * b + free * sum_tau_x)
+    (b + free * sum_x, tau_slow * b + free * sum_tau_x, free)
 }
 
 /// MOR activation A = S / (1 + S) for the stimulus of the naive pool and the functional pool
@@ -296,7 +297,8 @@ impl Model {
     /// Occupancy and activation given the receptor's inputs, the slow ligand's bound fraction
     /// `b` and the functional receptor pool `rho`.
     pub fn receptor(&self, binding: &Binding, b: f64, rho: f64) -> ReceptorState {
-        let (occupancy, stimulus) = occupancy_and_stimulus(binding, b, self.kinetics.tau_slow());
+        let (occupancy, stimulus, _) =
+            occupancy_and_stimulus(binding, b, self.kinetics.tau_slow());
         ReceptorState {
             occupancy,
             activation: activation(stimulus, rho),
@@ -463,16 +465,21 @@ impl Model {
         let g = z[SENSITIZATION];
         let b = z[SLOW_BOUND];
         let binding = binding.map(|v| v.max(0.0));
-        let (_, stimulus) = occupancy_and_stimulus(&binding, b, k.tau_slow());
-        let a = activation(stimulus, (1.0 - t) * (1.0 - q));
+        let (_, stimulus, free) = occupancy_and_stimulus(&binding, b, k.tau_slow());
+        // A = S / (1 + S) and the tolerance target T_max A / (A_T50 + A) with one division:
+        // T_max A / (A_T50 + A) = T_max S / (A_T50 (1 + S) + S).
+        let s = (1.0 - t) * (1.0 - q) * stimulus;
+        let (d_a, d_t) = (1.0 + s, pd.tolerance_half_max_activation * (1.0 + s) + s);
+        let inv = 1.0 / (d_a * d_t);
+        let a = s * d_t * inv;
+        let t_target = pd.tolerance_max * s * d_a * inv;
 
         dz[SLOW_BOUND] = match &k.slow {
-            Some((_, koff)) => koff * (binding[2] * (1.0 - b) / (1.0 + binding[0]) - b),
+            Some((_, koff)) => koff * (binding[2] * free - b),
             None => 0.0,
         };
         dz[DESENSITIZATION] = pd.desensitization_rate * a * (pd.desensitization_max - q)
             - pd.resensitization_rate * q;
-        let t_target = pd.tolerance_max * a / (pd.tolerance_half_max_activation + a);
         dz[TOLERANCE] = if t < t_target {
             pd.tolerance_gain * (t_target - t)
         } else {

@@ -7,8 +7,11 @@
 //! model changes. What the charts share (running a scenario, thinning lines, the COWS axis) is in
 //! `shared.rs`.
 
+mod buprenorphine_induction;
 mod dependence_threshold;
 mod dopamine_repeated;
+mod methadone_vs_heroin;
+mod naloxone_challenge;
 mod pk_metabolites;
 mod recovery_and_relapse;
 mod routes;
@@ -44,11 +47,17 @@ pub enum LessonChart {
     DependenceThreshold,
     /// Withdrawal fades in days, tolerance in weeks; the old dose hits harder as it fades.
     RecoveryAndRelapse,
+    /// Naloxone after one dose, two doses and two weeks of use: acute dependence.
+    NaloxoneChallenge,
+    /// Withdrawal after methadone and after heroin; methadone relieving heroin withdrawal.
+    MethadoneVsHeroin,
+    /// Buprenorphine: occupancy against PET, and starting it too early or in withdrawal.
+    BuprenorphineInduction,
 }
 
 impl LessonChart {
     /// Every lesson chart, in teaching order.
-    pub const ALL: [LessonChart; 8] = [
+    pub const ALL: [LessonChart; 11] = [
         LessonChart::SingleVsRepeated,
         LessonChart::PkMetabolites,
         LessonChart::Routes,
@@ -57,6 +66,9 @@ impl LessonChart {
         LessonChart::WithdrawalVsDuration,
         LessonChart::DependenceThreshold,
         LessonChart::RecoveryAndRelapse,
+        LessonChart::NaloxoneChallenge,
+        LessonChart::MethadoneVsHeroin,
+        LessonChart::BuprenorphineInduction,
     ];
 
     fn definition(self) -> &'static Definition {
@@ -128,7 +140,7 @@ struct Definition {
 }
 
 /// The lesson charts, in [`LessonChart::ALL`] order.
-const DEFINITIONS: [Definition; 8] = [
+const DEFINITIONS: [Definition; 11] = [
     Definition {
         name: "single-vs-repeated",
         heading: "One dose vs two weeks of use",
@@ -168,6 +180,21 @@ const DEFINITIONS: [Definition; 8] = [
         name: "recovery-and-relapse",
         heading: "Recovery and relapse: withdrawal fades in days, tolerance in weeks",
         build: recovery_and_relapse::build,
+    },
+    Definition {
+        name: "naloxone-challenge",
+        heading: "Naloxone unmasks dependence: after one dose, two doses and two weeks",
+        build: naloxone_challenge::build,
+    },
+    Definition {
+        name: "methadone-vs-heroin",
+        heading: "Methadone: later, longer withdrawal, and relief of heroin withdrawal",
+        build: methadone_vs_heroin::build,
+    },
+    Definition {
+        name: "buprenorphine-induction",
+        heading: "Buprenorphine: a partial agonist, and when to start it",
+        build: buprenorphine_induction::build,
     },
 ];
 

@@ -228,3 +228,33 @@ pub(super) fn plural(n: f64, one: &str, many: &str) -> String {
         format!("{} {many}", crate::chart::figure::format_tick(n, 1))
     }
 }
+
+/// The last dose of `drug` in a regimen.
+pub(super) fn last_dose_of<'r>(regimen: &'r Regimen, drug: &str) -> Option<&'r Dose> {
+    regimen.doses().iter().rev().find(|d| d.drug == drug)
+}
+
+/// An amount such as "10 mg" or "0.4 mg".
+pub(super) fn mg_text(mg: f64) -> String {
+    format!("{} mg", crate::chart::figure::format_tick(mg, 2))
+}
+
+/// A time span such as "45 min", "6 h" or "36 h" (whole hours from 1 h on).
+pub(super) fn span_text(h: f64) -> String {
+    if h < 1.0 {
+        format!("{:.0} min", h * 60.0)
+    } else {
+        format!("{h:.0} h")
+    }
+}
+
+/// A positive number with about two significant digits (0.0021 as "0.002", 0.22, 2.2, 15),
+/// so that very small values do not print as 0.
+pub(super) fn sig(v: f64) -> String {
+    if v.is_nan() || v <= 0.0 {
+        return "0".into();
+    }
+    let decimals = (1.0 - v.log10().floor()).clamp(0.0, 6.0) as usize;
+    let decimals = if v < 0.01 { decimals - 1 } else { decimals };
+    crate::chart::figure::format_tick(v, decimals)
+}
