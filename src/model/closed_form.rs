@@ -343,6 +343,7 @@ impl PkPropagator {
         seg.grid_factors.clear();
         seg.grid_last = None;
         seg.grid_rows.clear();
+        seg.grid_zero_rows.clear();
         seg.grid_coef.clear();
     }
 }
@@ -398,6 +399,8 @@ pub struct PkSegment {
     /// The states a grid sample reads, and their coefficients in blocks of [`GRID_BLOCK`] rows,
     /// term-major within a block (`grid_coef[(b * terms + t) * GRID_BLOCK + i]`).
     grid_rows: Vec<usize>,
+    /// Rows of the grid that no term reaches in this segment (always zero).
+    grid_zero_rows: Vec<usize>,
     grid_coef: Vec<f64>,
 }
 
@@ -618,10 +621,19 @@ impl PkSegment {
         // In blocks of GRID_BLOCK rows (the last padded with zeros), term-major within a block:
         // the sums of one block stay in registers.
         let k = self.values.len();
+        // Rows that no term reaches in this segment (the compartments of drugs not taken) are
+        // zero at every sample: they are written as zeros instead of summed.
         self.grid_rows.clear();
-        self.grid_rows.extend_from_slice(rows);
+        self.grid_zero_rows.clear();
+        for &r in rows {
+            if self.coef[r * k..(r + 1) * k].iter().any(|&c| c != 0.0) {
+                self.grid_rows.push(r);
+            } else {
+                self.grid_zero_rows.push(r);
+            }
+        }
         self.grid_coef.clear();
-        for block in rows.chunks(GRID_BLOCK) {
+        for block in self.grid_rows.chunks(GRID_BLOCK) {
             for t in 0..k {
                 let mut column = [0.0; GRID_BLOCK];
                 for (c, &r) in column.iter_mut().zip(block) {
@@ -656,6 +668,9 @@ impl PkSegment {
             self.fill_values(tau);
         }
         self.grid_last = Some((j, tau));
+        for &r in &self.grid_zero_rows {
+            out[r] = 0.0;
+        }
         // A block of rows at once, each summed over the terms in order (as `row` does).
         let k = self.values.len();
         if k == 0 {

@@ -518,6 +518,10 @@ impl DoseClock {
 
 /// The solver and the states it integrates.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per simulation, and the fixed-size variant is the hot path: boxing it would add an indirection to every step"
+)]
 enum Integrated {
     /// The PD states, with the PK in closed form (a fixed-size state: the solver's work vectors
     /// live on the stack and its loops unroll).
