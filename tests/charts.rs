@@ -282,11 +282,17 @@ fn one_quantity_has_one_colour_in_every_chart() {
             .all(|s| s.color == q.color()));
     }
     let pk = get(LessonChart::PkMetabolites);
-    for (s, sp) in series_of(pk, "Plasma concentration")
-        .iter()
-        .zip(&model().species)
-    {
-        assert_eq!(s.color, species_color(&sp.name, 0), "{}", sp.name);
+    let pk_series = series_of(pk, "Plasma concentration");
+    assert_eq!(pk_series.len(), 3, "heroin, 6-MAM and morphine");
+    for s in pk_series {
+        let m = model();
+        let (i, sp) = m
+            .species
+            .iter()
+            .enumerate()
+            .find(|(_, sp)| s.label.as_deref() == Some(sp.label.as_str()))
+            .expect("a species");
+        assert_eq!(s.color, species_color(&sp.name, i), "{}", sp.name);
     }
     let relapse = get(LessonChart::RecoveryAndRelapse);
     assert_eq!(

@@ -570,7 +570,9 @@ fn target_16_potency_heroin_vs_morphine_and_room_above_a_typical_dose() {
     };
     let (p10, p30) = (peak("10mg iv"), peak("30mg iv"));
     let (a10, a30) = (heroin, auc("30mg iv"));
-    eprintln!("target 16: peak activation 10 mg {p10:.3}, 30 mg {p30:.3}; over 4 h {a10:.2} vs {a30:.2}");
+    eprintln!(
+        "target 16: peak activation 10 mg {p10:.3}, 30 mg {p30:.3}; over 4 h {a10:.2} vs {a30:.2}"
+    );
     // The peak rises little (acute desensitization caps the rush; ARCHITECTURE.md), the
     // activation over 4 h clearly.
     assert!(

@@ -297,8 +297,7 @@ impl Model {
     /// Occupancy and activation given the receptor's inputs, the slow ligand's bound fraction
     /// `b` and the functional receptor pool `rho`.
     pub fn receptor(&self, binding: &Binding, b: f64, rho: f64) -> ReceptorState {
-        let (occupancy, stimulus, _) =
-            occupancy_and_stimulus(binding, b, self.kinetics.tau_slow());
+        let (occupancy, stimulus, _) = occupancy_and_stimulus(binding, b, self.kinetics.tau_slow());
         ReceptorState {
             occupancy,
             activation: activation(stimulus, rho),

@@ -46,6 +46,10 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let mut facts = Vec::new();
     for (i, sp) in model.species.iter().enumerate() {
         let c = &run.traj.plasma_ng_ml[i];
+        // Only the compounds a heroin dose becomes (not naloxone, methadone, ...).
+        if !c.iter().any(|&v| v > 0.0) {
+            continue;
+        }
         let color = crate::chart::style::species_color(&sp.name, i);
         let t_half = half_life_h(model, i);
         panel.series.push(Series {
