@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod model;
 pub mod output;
+pub mod pk;
 pub mod regimen;
 pub mod report;
 pub mod scenario;

@@ -1,5 +1,5 @@
 //! The numerics against exact solutions and invariants. Simulations evaluate the linear PK in
-//! closed form (`model::closed_form`) and integrate only the PD, so the PK checks test that closed
+//! closed form (`pk::closed_form`) and integrate only the PD, so the PK checks test that closed
 //! form: against hand-written solutions (one-compartment bolus, Bateman absorption after smoking),
 //! the matrix exponential (the heroin -> 6-MAM -> morphine chain) and the whole system integrated
 //! by the Dormand-Prince solver (every route). Then mass balance, non-negativity, bounds,

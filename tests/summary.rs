@@ -100,3 +100,81 @@ fn advance_rejects_a_bad_grid_step_instead_of_looping() {
     let r = sim.advance(f64::INFINITY, 1.0, &mut |_| {});
     assert!(matches!(r, Err(SimError::Option { .. })), "{r:?}");
 }
+
+#[test]
+fn withdrawal_is_timed_from_the_last_agonist_dose_not_from_naloxone() {
+    let s = summary(
+        "10mg iv q8h x 14d then 10mg iv then wait 6h then 0.4mg naloxone iv",
+        12.0 * 24.0,
+    );
+    assert_eq!(s.last_dose_h, Some(342.0));
+    assert_eq!(s.last_agonist_dose_h, Some(336.0));
+    assert!(s.physically_dependent);
+    let at = s.precipitated_at_h.expect("a naloxone dose");
+    assert!((342.0..=344.0).contains(&at), "precipitated at {at} h");
+    assert!(s.peak_precipitated_score.expect("a score") > 0.0);
+}
+
+#[test]
+fn precipitated_withdrawal_is_null_without_an_antagonist_or_partial_agonist() {
+    let s = summary("10mg iv q8h x 3d then 60mg methadone oral", 24.0);
+    assert_eq!(s.peak_precipitated_score, None);
+    assert_eq!(s.precipitated_at_h, None);
+    // Methadone is a full agonist: the clock starts at its dose.
+    assert_eq!(s.last_agonist_dose_h, s.last_dose_h);
+    let s = summary("8mg buprenorphine sublingual", 24.0);
+    assert!(
+        s.peak_precipitated_score.is_some(),
+        "buprenorphine is a partial agonist"
+    );
+}
+
+#[test]
+fn use_excludes_the_waits_between_phases() {
+    // Withdrawal in a five-day break between two runs of use is not between-dose withdrawal.
+    let text = "10mg iv q8h x 3d then wait 5d then 10mg iv q8h x 3d";
+    let s = summary(text, 24.0);
+    let model = Model::default_heroin().expect("model");
+    let tr = simulate(
+        &model,
+        &Regimen::parse(text).expect("regimen"),
+        &SimOptions::default(),
+    )
+    .expect("runs");
+    let in_wait = tr
+        .time_h
+        .iter()
+        .zip(&tr.withdrawal_score)
+        .filter(|(t, _)| **t > 80.0 && **t < 192.0)
+        .map(|(_, w)| *w)
+        .fold(0.0, f64::max);
+    assert!(in_wait >= 5.0, "the break holds withdrawal: {in_wait:.1}");
+    assert!(
+        s.peak_withdrawal_score_during_use < in_wait,
+        "during use {:.1} should not include the break's {in_wait:.1}",
+        s.peak_withdrawal_score_during_use
+    );
+}
+
+#[test]
+fn an_absorption_lag_is_not_read_as_relief() {
+    // Oral morphine is absorbed after a 10 min lag; the score keeps rising for minutes after the
+    // last dose, and that is not the start of withdrawal after stopping.
+    let s = summary("30mg morphine oral q12h x 30d", 10.0 * 24.0);
+    if let Some(onset) = s.withdrawal_onset_h {
+        assert!(onset > 2.0, "onset {onset:.2} h after an oral dose");
+    }
+    let s = summary("60mg morphine oral q12h x 30d", 10.0 * 24.0);
+    let onset = s.withdrawal_onset_h.expect("withdrawal after 60 mg oral");
+    assert!(onset > 2.0, "onset {onset:.2} h after an oral dose");
+}
+
+#[test]
+fn observe_ends_the_run_after_the_last_dose_even_inside_a_wait() {
+    let s = summary("10mg iv q8h x 14d", 1.0);
+    assert_eq!(s.observed_until_h, 329.0);
+    let s = summary("10mg iv then wait 21d", 2.0);
+    assert_eq!(s.observed_until_h, 2.0);
+    let s = summary("wait 2d", 1.0);
+    assert_eq!(s.observed_until_h, 48.0, "no doses: the regimen's span");
+}

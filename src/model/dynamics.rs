@@ -115,7 +115,7 @@ fn activation(stimulus: f64, rho: f64) -> f64 {
 
 /// `u^n` for a small non-negative integer `n` by repeated squaring (inlined, unlike `powi` with
 /// an exponent known only at run time).
-pub(super) fn int_pow(u: f64, n: i32) -> f64 {
+pub(crate) fn int_pow(u: f64, n: i32) -> f64 {
     let (mut base, mut n, mut acc) = (u, n, 1.0);
     while n > 0 {
         if n & 1 == 1 {
@@ -381,7 +381,7 @@ impl Model {
     /// The right-hand side dy/dt of the whole ODE system (PK and PD). Allocates nothing.
     ///
     /// Simulations do not integrate this: they solve the linear PK part in closed form
-    /// ([`PkPropagator`](super::closed_form::PkPropagator)) and integrate only the PD part
+    /// ([`PkPropagator`](crate::pk::PkPropagator)) and integrate only the PD part
     /// ([`pd_rhs`](Self::pd_rhs)). The whole system is kept as the reference the closed form is
     /// checked against (`tests/numerics.rs`) and as the definition the PK matrix is read from.
     pub fn rhs(&self, y: &DVector<f64>, dy: &mut DVector<f64>) {
@@ -435,7 +435,7 @@ impl Model {
     /// The weights of the receptor's inputs ([`Binding`]) as linear combinations of the PK
     /// states, one row per input, row-major over the [`Layout::pk_len`] PK states. Simulations
     /// evaluate these sums from the closed-form PK directly
-    /// ([`PkSegment::set_probes`](super::closed_form::PkSegment::set_probes)).
+    /// ([`PkSegment::set_probes`](crate::pk::PkSegment::set_probes)).
     pub fn binding_weights(&self) -> Vec<f64> {
         let n = self.layout.pk_len;
         let mut w = vec![0.0; BINDING_LEN * n];

@@ -10,7 +10,6 @@
 //! column), then [`Model::from_file_model`] checks every number (finite, sign, unit) and every
 //! cross-reference (metabolites, routes, the reference agonist), naming the field in each error.
 
-pub mod closed_form;
 pub mod dynamics;
 pub mod file;
 pub mod param;
@@ -274,7 +273,7 @@ pub struct Model {
     /// The PK part's closed-form solution (derived from the fields above); `None` when it would
     /// lose accuracy to cancellation (rates nearly but not exactly equal in series), and
     /// simulations then integrate the whole system.
-    pub pk: Option<closed_form::PkPropagator>,
+    pub pk: Option<crate::pk::PkPropagator>,
 }
 
 impl Model {
@@ -613,9 +612,9 @@ impl Model {
             pd,
             layout,
         };
-        model.pk = match closed_form::PkPropagator::new(&model.pk_matrix()) {
+        model.pk = match crate::pk::PkPropagator::new(&model.pk_matrix()) {
             Ok(pk) => Some(pk),
-            Err(closed_form::ClosedFormError::IllConditioned { .. }) => None,
+            Err(crate::pk::ClosedFormError::IllConditioned { .. }) => None,
             Err(e) => {
                 return Err(ModelError::Reference {
                     field: "species".into(),

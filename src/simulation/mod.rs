@@ -24,9 +24,9 @@ use std::cell::RefCell;
 
 use nalgebra::{DVector, SVector, U7};
 
-use crate::model::closed_form::{PkPropagator, PkSegment};
 use crate::model::dynamics::{Binding, Observables, BINDING_LEN};
 use crate::model::{Model, PD_LEN};
+use crate::pk::{PkPropagator, PkSegment};
 use crate::regimen::{Dose, Regimen, Route};
 use crate::solver::tableau::{stage_powers, C_DENOMINATOR, STAGES};
 use crate::solver::{stage_time, DormandPrince, OdeRhs, SolverError, Tolerances};

@@ -1,7 +1,7 @@
 //! The linear PK part of the model solved in closed form.
 //!
 //! Between two doses the PK states x (depots, central and peripheral amounts, effect sites) obey
-//! the linear, constant-coefficient system `dx/dt = A x` ([`Model::pk_rhs`](super::Model::pk_rhs)),
+//! the linear, constant-coefficient system `dx/dt = A x` ([`Model::pk_rhs`](crate::model::Model::pk_rhs)),
 //! so `x(t0 + tau) = exp(A tau) x(t0)` exactly. This module writes the propagator as a sum of
 //! polynomial-exponential terms,
 //!
@@ -62,7 +62,7 @@
 
 use nalgebra::DMatrix;
 
-use super::dynamics::int_pow;
+use crate::model::dynamics::int_pow;
 
 /// Rates whose relative difference is at most this are treated as equal.
 pub const MERGE_RTOL: f64 = 1e-7;
