@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the bird's-eye view and the model equations.
 
 pub mod chart;
+pub mod dose;
 pub mod model;
 pub mod output;
 pub mod pk;

@@ -153,8 +153,8 @@ pub fn species_color(name: &str, index: usize) -> Rgb {
 /// The colour of a route of use, the same wherever routes are compared: shades of the MOR
 /// activation colour from dark (fastest, IV) to light (slowest, oral), since what a route
 /// changes is how fast and how high activation rises. Charts pair them with dash patterns.
-pub fn route_color(route: crate::regimen::Route) -> Rgb {
-    use crate::regimen::Route;
+pub fn route_color(route: crate::dose::Route) -> Rgb {
+    use crate::dose::Route;
     let blue = Quantity::Activation.color();
     match route {
         // IV is the activation blue itself, as in every other chart of a 10 mg IV dose.

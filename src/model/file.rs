@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::param::Param;
-use crate::regimen::Route;
+use crate::dose::Route;
 
 /// A whole model file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -18,7 +18,7 @@ use std::collections::HashSet;
 use std::f64::consts::LN_2;
 use std::path::Path;
 
-use crate::regimen::Route;
+use crate::dose::Route;
 use crate::toml_file::{self, FileError};
 use file::ModelFile;
 use param::{Bound, Quantity};

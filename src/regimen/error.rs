@@ -6,8 +6,8 @@
 //! input; a caller that shows them adds it as context, e.g.
 //! `cannot read regimen "10mg iv q8 x 14d": at column 9 ("q8"): ...`.
 
-use super::route::{route_list, Route};
 use super::{MAX_DOSES, MAX_DOSE_MG, MAX_SPAN_DAYS, MIN_INTERVAL_MIN};
+use crate::dose::{route_list, Route};
 
 /// Which kind of unit a number needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -98,7 +98,6 @@ mod error;
 mod lex;
 mod parse;
 mod phase;
-mod route;
 #[cfg(test)]
 mod tests;
 
@@ -107,12 +106,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::dose::{Dose, Hours, Route, UnknownRouteName};
 pub use error::{RegimenError, UnitKind};
 pub use phase::{Amount, Duration, MassUnit, Phase, Repeat, Schedule, TimeUnit};
-pub use route::{Route, UnknownRouteName};
-
-/// Time in hours since the start of the regimen.
-pub type Hours = f64;
 
 /// The largest single dose, in mg. The largest doses given in
 /// heroin-assisted treatment are about 700 mg of diamorphine a session, so
@@ -143,19 +139,6 @@ pub const DEFAULT_DRUG: &str = "heroin";
 /// ```
 pub fn parse_duration_h(text: &str) -> Result<Hours, RegimenError> {
     parse::parse_duration(text).map(Duration::hours)
-}
-
-/// One dose event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Dose {
-    /// When the dose is taken, in hours from the start.
-    pub time_h: Hours,
-    /// How much, in mg.
-    pub amount_mg: f64,
-    /// Which drug, lower-case (e.g. `heroin`, `morphine`).
-    pub drug: String,
-    /// How it is taken.
-    pub route: Route,
 }
 
 /// A parsed regimen: its phases, and their dose events sorted by time.

@@ -24,10 +24,11 @@ use std::cell::RefCell;
 
 use nalgebra::{DVector, SVector, U7};
 
+use crate::dose::{Dose, Route};
 use crate::model::dynamics::{Binding, Observables, BINDING_LEN};
 use crate::model::{Model, PD_LEN};
 use crate::pk::{PkPropagator, PkSegment};
-use crate::regimen::{Dose, Regimen, Route};
+use crate::regimen::Regimen;
 use crate::solver::tableau::{stage_powers, C_DENOMINATOR, STAGES};
 use crate::solver::{stage_time, DormandPrince, OdeRhs, SolverError, Tolerances};
 

@@ -58,8 +58,9 @@ pub fn peak_activation_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dose::Route;
     use crate::model::Model;
-    use crate::regimen::{Regimen, Route};
+    use crate::regimen::Regimen;
     use crate::simulation::SimOptions;
 
     fn dose(time_h: f64, amount_mg: f64) -> Dose {

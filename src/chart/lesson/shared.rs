@@ -7,8 +7,9 @@ pub(super) use super::super::figure::{
 pub(super) use super::super::style::{route_color, shades, Quantity, Rgb, INK, REFERENCE};
 pub(super) use super::super::ChartError;
 pub(super) use super::Built;
+pub(super) use crate::dose::{Dose, Route};
 pub(super) use crate::model::Model;
-pub(super) use crate::regimen::{Dose, Regimen, Route};
+pub(super) use crate::regimen::Regimen;
 use crate::report::DISCLAIMER;
 pub(super) use crate::simulation::{
     peak_activation_after, probe, simulate, Band, SimOptions, Simulation, SummaryBuilder,
