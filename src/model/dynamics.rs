@@ -87,7 +87,7 @@
 
 use nalgebra::DVector;
 
-use super::{pd_index, Layout, Model, Pharmacodynamics, Species, PD_LEN};
+use super::{Layout, Model, PdState, Pharmacodynamics, Species, PD_LEN};
 
 /// The receptor's inputs, read from the effect sites: `[sum_i x_i, sum_i tau_i x_i, x_b]` over
 /// the ligands at equilibrium (`x_i = Ce_i / K_i`) and for the slow ligand (`x_b`, 0 without
@@ -452,17 +452,17 @@ impl Model {
     /// [`pd_rhs`](Self::pd_rhs) given the receptor's inputs (see [`Binding`]) instead of the PK
     /// states. Round-off below zero counts as zero.
     pub fn pd_rhs_bound(&self, binding: &Binding, z: &[f64; PD_LEN], dz: &mut [f64; PD_LEN]) {
-        use pd_index::{
-            DEPENDENCE, DESENSITIZATION, DOPAMINE, DOPAMINE_FEEDBACK, SENSITIZATION, SLOW_BOUND,
-            TOLERANCE,
-        };
         let pd = &self.pd;
         let k = &self.kinetics;
-        let q = z[DESENSITIZATION];
-        let t = z[TOLERANCE];
-        let x = z[DEPENDENCE];
-        let g = z[SENSITIZATION];
-        let b = z[SLOW_BOUND];
+        let PdState {
+            desensitization: q,
+            tolerance: t,
+            dependence: x,
+            sensitization: g,
+            dopamine: da,
+            dopamine_feedback: feedback,
+            slow_bound: b,
+        } = PdState::from_array(z);
         let binding = binding.map(|v| v.max(0.0));
         let (_, stimulus, free) = occupancy_and_stimulus(&binding, b, k.tau_slow());
         // A = S / (1 + S) and the tolerance target T_max A / (A_T50 + A) with one division:
@@ -472,34 +472,34 @@ impl Model {
         let inv = 1.0 / (d_a * d_t);
         let a = s * d_t * inv;
         let t_target = pd.tolerance_max * s * d_a * inv;
-
-        dz[SLOW_BOUND] = match &k.slow {
-            Some((_, koff)) => koff * (binding[2] * free - b),
-            None => 0.0,
-        };
-        dz[DESENSITIZATION] = pd.desensitization_rate * a * (pd.desensitization_max - q)
-            - pd.resensitization_rate * q;
-        dz[TOLERANCE] = if t < t_target {
-            pd.tolerance_gain * (t_target - t)
-        } else {
-            pd.tolerance_recovery * (t_target - t)
-        };
         let c = self.camp(x, a);
-        dz[DEPENDENCE] = if c < 1.0 {
-            pd.dependence_gain / pd.superactivation * (1.0 - c) * (1.0 - x)
-        } else {
-            pd.dependence_decay / pd.superactivation * (1.0 - c)
-        };
         let unopposed = (c - 1.0).max(0.0);
         let drive = unopposed * (1.0 + g);
-        dz[SENSITIZATION] = pd.sensitization_rate * (pd.sensitization_gain * unopposed - g);
-        let da = z[DOPAMINE];
-        let feedback = z[DOPAMINE_FEEDBACK];
         let release = 100.0
             * (1.0 + pd.dopamine_stimulation * a)
             * (1.0 - pd.dopamine_inhibition * self.intensity(drive))
             * k.feedback_gain(100.0 / feedback);
-        dz[DOPAMINE] = pd.dopamine_turnover * (release - da);
-        dz[DOPAMINE_FEEDBACK] = pd.dopamine_feedback_rate * (da - feedback);
+        *dz = PdState {
+            desensitization: pd.desensitization_rate * a * (pd.desensitization_max - q)
+                - pd.resensitization_rate * q,
+            tolerance: if t < t_target {
+                pd.tolerance_gain * (t_target - t)
+            } else {
+                pd.tolerance_recovery * (t_target - t)
+            },
+            dependence: if c < 1.0 {
+                pd.dependence_gain / pd.superactivation * (1.0 - c) * (1.0 - x)
+            } else {
+                pd.dependence_decay / pd.superactivation * (1.0 - c)
+            },
+            sensitization: pd.sensitization_rate * (pd.sensitization_gain * unopposed - g),
+            dopamine: pd.dopamine_turnover * (release - da),
+            dopamine_feedback: pd.dopamine_feedback_rate * (da - feedback),
+            slow_bound: match &k.slow {
+                Some((_, koff)) => koff * (binding[2] * free - b),
+                None => 0.0,
+            },
+        }
+        .to_array();
     }
 }

@@ -187,6 +187,60 @@ pub struct Pharmacodynamics {
 /// Number of PD states: they follow the PK states, in the order of [`pd_index`].
 pub const PD_LEN: usize = 7;
 
+/// The PD states by name, in their order in the state vector (the block after the PK states).
+/// The equations read and write this struct; [`PdState::from_array`] and
+/// [`PdState::to_array`] are the only places that know the order, and [`pd_index`] names the
+/// same positions for code that indexes the whole state.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PdState {
+    /// Acute desensitization q (fraction of receptors out of play for minutes).
+    pub desensitization: f64,
+    /// Tolerance T (fraction of signalling lost).
+    pub tolerance: f64,
+    /// Dependence X (fraction of the largest cyclase up-regulation).
+    pub dependence: f64,
+    /// Stress-system sensitization G.
+    pub sensitization: f64,
+    /// Dopamine (% of baseline).
+    pub dopamine: f64,
+    /// Dopamine autoreceptor feedback (% of baseline).
+    pub dopamine_feedback: f64,
+    /// Fraction of receptors bound by the slowly dissociating ligand.
+    pub slow_bound: f64,
+}
+
+impl PdState {
+    /// The named states from the PD block.
+    #[inline]
+    pub fn from_array(z: &[f64; PD_LEN]) -> PdState {
+        let [desensitization, tolerance, dependence, sensitization, dopamine, dopamine_feedback, slow_bound] =
+            *z;
+        PdState {
+            desensitization,
+            tolerance,
+            dependence,
+            sensitization,
+            dopamine,
+            dopamine_feedback,
+            slow_bound,
+        }
+    }
+
+    /// The PD block, in state-vector order.
+    #[inline]
+    pub fn to_array(self) -> [f64; PD_LEN] {
+        [
+            self.desensitization,
+            self.tolerance,
+            self.dependence,
+            self.sensitization,
+            self.dopamine,
+            self.dopamine_feedback,
+            self.slow_bound,
+        ]
+    }
+}
+
 /// Positions of the PD states within the PD block (add [`Layout::pk_len`] for the state index;
 /// the named fields of [`Layout`] hold the same indices).
 pub mod pd_index {
