@@ -140,6 +140,51 @@ fn summary_json_has_the_contract_keys() {
 }
 
 #[test]
+fn treatment_drugs_and_their_routes_run() {
+    // The examples of the model v2 issue, each from the command line.
+    for regimen in [
+        "0.4mg naloxone iv",
+        "4mg naloxone intranasal",
+        "2mg naloxone im",
+        "60mg methadone oral q24h x 28d",
+        "8mg buprenorphine sublingual",
+        "10mg iv q8h x 14d then 10mg iv then wait 2h then 8mg buprenorphine sublingual",
+        "0.4mg naloxone iv then 10mg iv",
+    ] {
+        let o = run(&["summary", "--regimen", regimen, "--json"]);
+        assert!(o.status.success(), "{regimen}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+        for key in [
+            "peak_precipitated_score",
+            "precipitated_at_h",
+            "last_agonist_dose_h",
+        ] {
+            assert!(v.get(key).is_some(), "{regimen}: key {key} missing");
+        }
+    }
+    let o = run(&[
+        "simulate",
+        "--regimen",
+        "0.4mg naloxone iv",
+        "--observe",
+        "1h",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let header = stdout(&o).lines().next().unwrap_or_default().to_string();
+    for column in ["naloxone_ng_ml", "methadone_ng_ml", "buprenorphine_ng_ml"] {
+        assert!(header.contains(column), "{column} missing from {header}");
+    }
+    // A route the model does not define for the drug names the ones it has.
+    check_error(
+        &["summary", "--regimen", "10mg methadone iv"],
+        &[
+            "methadone cannot be taken by the iv route",
+            "routes for methadone: oral",
+        ],
+    );
+}
+
+#[test]
 fn summary_text_names_bands_and_units() {
     let o = run(&["summary", "--regimen", "10mg iv q8h x 14d"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -279,6 +324,12 @@ fn bad_files_are_rejected_with_line_and_column() {
             clearance,
             "value = 130, unit = \"L/day\"",
             &["species.heroin.clearance", "L/day", "L/h"][..],
+        ),
+        (
+            // A second slowly binding ligand: the PD block holds one bound fraction.
+            "[species.brain]\nequilibration_half_life = { value = 15, unit = \"min\"",
+            "[species.brain]\ndissociation_half_life = { value = 1, unit = \"h\", source = \"test\", confidence = \"L\", note = \"\" }\nequilibration_half_life = { value = 15, unit = \"min\"",
+            &["dissociation_half_life", "only one species may bind slowly", "methadone", "buprenorphine"][..],
         ),
     ] {
         let edited = model.replacen(from, to, 1);

@@ -178,3 +178,17 @@ fn observe_ends_the_run_after_the_last_dose_even_inside_a_wait() {
     let s = summary("wait 2d", 1.0);
     assert_eq!(s.observed_until_h, 48.0, "no doses: the regimen's span");
 }
+
+#[test]
+fn a_slow_agonist_taken_in_withdrawal_is_timed_after_it_has_arrived() {
+    // Sublingual buprenorphine 36 h after heroin: activation first keeps falling (heroin leaving
+    // the brain), then rises as buprenorphine arrives. Withdrawal after it starts when it wanes,
+    // not at the moment it was taken.
+    let s = summary(
+        "10mg iv q8h x 14d then 10mg iv then wait 36h then 8mg buprenorphine sublingual",
+        4.0 * 24.0,
+    );
+    assert_eq!(s.last_agonist_dose_h, Some(372.0));
+    let onset = s.withdrawal_onset_h.expect("withdrawal returns");
+    assert!(onset > 2.0, "onset {onset:.2} h after buprenorphine");
+}

@@ -16,6 +16,10 @@ use crate::regimen::{Phase, Regimen};
 /// How long after an antagonist or partial-agonist dose its precipitated withdrawal is read (h).
 pub const PRECIPITATION_WINDOW_H: f64 = 2.0;
 
+/// The longest an agonist dose may take to raise MOR activation (h): oral and sublingual doses
+/// peak within a few hours; a dose that has not raised activation by then never will.
+const RELIEF_WINDOW_H: f64 = 6.0;
+
 /// Score at which withdrawal counts as present (COWS "mild" starts at 5).
 pub const WITHDRAWAL_THRESHOLD: f64 = 5.0;
 
@@ -150,6 +154,9 @@ pub struct SummaryBuilder {
     /// Activation has passed its peak after the last agonist dose.
     activation_falling: bool,
     previous_activation: f64,
+    /// Activation at the last agonist dose, and whether it has risen above that since.
+    activation_at_dose: Option<f64>,
+    activation_rose: bool,
     peak_time_h: f64,
     onset_h: Option<f64>,
     resolved_h: Option<f64>,
@@ -204,6 +211,8 @@ impl SummaryBuilder {
             use_windows,
             activation_falling: false,
             previous_activation: f64::INFINITY,
+            activation_at_dose: None,
+            activation_rose: false,
             summary: Summary {
                 regimen: regimen.describe(),
                 doses: regimen.doses().len(),
@@ -263,7 +272,15 @@ impl SummaryBuilder {
                 .min_dopamine_pct_baseline_after_last_dose
                 .min(s.obs.dopamine_pct);
             let activation = s.obs.receptor.activation;
-            if activation < self.previous_activation && s.time_h > last {
+            // The dose has reached the brain once activation has risen above its level at the
+            // dose and fallen again (an absorption lag, or drug from earlier doses still
+            // leaving the brain, is not relief). A dose too small to raise activation at all
+            // counts as arrived after RELIEF_WINDOW_H.
+            let at_dose = *self.activation_at_dose.get_or_insert(activation);
+            self.activation_rose |= activation > at_dose;
+            if (self.activation_rose && activation < self.previous_activation)
+                || s.time_h > last + RELIEF_WINDOW_H
+            {
                 self.activation_falling = true;
             }
             self.previous_activation = activation;
