@@ -2,7 +2,7 @@
 //!
 //! `simulate_30d_q8h`: one 30-day run (720 h) of 10 mg heroin IV every 8 h (90 doses), on the
 //! default 5-minute output grid with the default tolerances (8,640 samples). Target: under 2 ms on
-//! the project's 2-core machine; measured about 2.8 ms since model v2, 1.7 ms before
+//! the project's 2-core machine; measured about 3.1 ms since model v2, 1.7 ms before
 //! (ARCHITECTURE.md, "Numerics" and "Known tensions", says how and where the time goes).
 //!
 //! `simulate_30d_q8h_without_samples`: the same run with no output grid (one sample at each end),
