@@ -90,9 +90,10 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
     if let (Some(score), Some(at)) = (s.peak_precipitated_score, s.precipitated_at_h) {
         let _ = writeln!(
             out,
-            "  precipitated          peak score {score:.1} ({}) at {}, within 2 h of a naloxone or buprenorphine dose",
+            "  precipitated          peak score {score:.1} ({}) at {}, within {} h of an antagonist or partial-agonist dose",
             crate::simulation::Band::of(score),
-            hours(at)
+            hours(at),
+            crate::simulation::PRECIPITATION_WINDOW_H
         );
     }
     let _ = writeln!(out);

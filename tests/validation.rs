@@ -522,17 +522,22 @@ fn target_14_20_buprenorphine_relieves_established_and_precipitates_early() {
     );
 
     let early = "10mg iv q8h x 14d then 10mg iv then wait 2h then 8mg buprenorphine sublingual";
-    let s = summary(early);
-    let tr = traj(early, 12.0, 1.0 * MIN);
+    let with = traj(early, 12.0, 1.0 * MIN);
+    let without = traj("10mg iv q8h x 14d then 10mg iv", 12.0, 1.0 * MIN);
     let t0 = 336.0 + 2.0;
-    let before = at(&tr, &tr.withdrawal_score, t0);
-    let peak = s.peak_precipitated_score.expect("a buprenorphine dose");
-    eprintln!("target 20: buprenorphine 2 h after heroin: score {before:.1} -> {peak:.1} within 2 h (target: +5 or more)");
-    // Known gap (ARCHITECTURE.md, "Known tensions"): the rise is in the right direction but
-    // smaller than the 5 points of target 20.
+    let added = (0..=120)
+        .map(|m| {
+            let t = t0 + f64::from(m) * MIN;
+            at(&with, &with.withdrawal_score, t) - at(&without, &without.withdrawal_score, t)
+        })
+        .fold(f64::NEG_INFINITY, f64::max);
+    eprintln!("target 20: buprenorphine 2 h after heroin adds at most {added:.2} points within 2 h (target: +5)");
+    // Known gap (ARCHITECTURE.md, "Known tensions"): the model precipitates nothing here. This
+    // pins that: a change that makes buprenorphine precipitate (or relieve) will fail it and
+    // must update the docs.
     assert!(
-        peak > before,
-        "buprenorphine displacing heroin should raise the score: {before:.1} -> {peak:.1}"
+        added.abs() < 1.0,
+        "buprenorphine 2 h after heroin adds {added:.2} points; update ARCHITECTURE.md's known gap"
     );
 }
 

@@ -62,7 +62,7 @@
 //! ```text
 //! O     = max(0, c - 1)                        (unopposed counter-adaptation: cAMP overshoot)
 //! h(u)  = u^n / (y50^n + u^n)                  (the COWS-scale curve, 0..1)
-//! dG/dt = r_G (s_G h(O) - G)
+//! dG/dt = r_G (s_G O - G)
 //! y     = O (1 + G)                            (expressed withdrawal drive)
 //! score = 48 h(y)                              (on the 0-48 COWS scale)
 //! ```

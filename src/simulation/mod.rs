@@ -17,7 +17,7 @@ mod summary;
 mod trajectory;
 
 pub use probe::{peak_activation_after, probe};
-pub use summary::{Band, Summary, SummaryBuilder};
+pub use summary::{Band, Summary, SummaryBuilder, PRECIPITATION_WINDOW_H};
 pub use trajectory::Trajectory;
 
 use std::cell::RefCell;
