@@ -192,3 +192,23 @@ fn a_slow_agonist_taken_in_withdrawal_is_timed_after_it_has_arrived() {
     let onset = s.withdrawal_onset_h.expect("withdrawal returns");
     assert!(onset > 2.0, "onset {onset:.2} h after buprenorphine");
 }
+
+#[test]
+fn drugs_are_classified_by_what_they_become_at_the_receptor() {
+    let model = Model::default_heroin().expect("model");
+    let d = |name: &str| model.drug_index(name).expect("a drug");
+    for agonist in ["heroin", "morphine", "methadone", "buprenorphine"] {
+        assert!(model.drug_is_agonist(d(agonist)), "{agonist}");
+    }
+    assert!(!model.drug_is_agonist(d("naloxone")));
+    // Heroin itself is a weak ligand; it counts as a full agonist through 6-MAM and morphine.
+    for (drug, precipitates) in [
+        ("heroin", false),
+        ("morphine", false),
+        ("methadone", false),
+        ("naloxone", true),
+        ("buprenorphine", true),
+    ] {
+        assert_eq!(model.drug_precipitates(d(drug)), precipitates, "{drug}");
+    }
+}

@@ -705,16 +705,23 @@ impl Model {
         self.drugs.iter().position(|d| d.name == name)
     }
 
-    /// Efficacy of the compound a drug delivers to the receptor (0 for a drug that does not bind).
+    /// Efficacy of the most efficacious compound a drug delivers to the receptor, itself or a
+    /// metabolite (0 for a drug that does not bind). The metabolite chain cannot loop (checked
+    /// when the model is loaded).
     fn drug_efficacy(&self, drug: usize) -> f64 {
-        let d = &self.drugs[drug];
-        // Every route of a drug delivers an agonist or none does: the compound decides (oral
-        // heroin arrives as morphine, another agonist).
-        d.routes
-            .iter()
-            .filter_map(|r| self.species[r.enters].ligand.as_ref())
-            .map(|l| l.efficacy)
-            .fold(0.0, f64::max)
+        // The most efficacious compound a dose becomes, by any route and through its metabolites
+        // (heroin acts mostly as 6-MAM and morphine; oral heroin arrives as morphine).
+        let mut best: f64 = 0.0;
+        for r in &self.drugs[drug].routes {
+            let mut next = Some(r.enters);
+            while let Some(s) = next {
+                if let Some(l) = &self.species[s].ligand {
+                    best = best.max(l.efficacy);
+                }
+                next = self.species[s].metabolite.map(|(m, _)| m);
+            }
+        }
+        best
     }
 
     /// Whether a drug activates the receptor (efficacy above 0): withdrawal is timed from the
