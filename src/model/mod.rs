@@ -162,8 +162,6 @@ pub struct Pharmacodynamics {
     pub dependence_decay: f64,
     /// X_max: largest fractional cyclase superactivation.
     pub superactivation: f64,
-    /// Index of the species that binds the receptor slowly (its bound fraction is a PD state).
-    pub slow_ligand: Option<usize>,
     /// s_G: sensitization plateau per unit unopposed drive.
     pub sensitization_gain: f64,
     /// r_G: rate with which sensitization follows its target (1/h).
@@ -480,7 +478,6 @@ impl Model {
                 ),
             });
         }
-        let slow_ligand = slow.first().copied();
 
         let mut drugs = Vec::with_capacity(file.drug.len());
         let mut drug_names = HashSet::new();
@@ -617,7 +614,6 @@ impl Model {
                 Quantity::Dimensionless,
                 Bound::Positive,
             )?,
-            slow_ligand,
             sensitization_gain: w.sensitization_gain.to(
                 "withdrawal.sensitization_gain",
                 Quantity::Dimensionless,
