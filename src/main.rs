@@ -6,23 +6,34 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use opioid_sim::chart::{
     plot_figure, write_chart, write_lesson, Format as ImageFormat, LessonChart, Size,
 };
+use opioid_sim::dose::Route;
 use opioid_sim::model::Model;
 use opioid_sim::output::{to_csv, to_json, write_atomic};
-use opioid_sim::regimen::parse_duration_h;
+use opioid_sim::regimen::{self, parse_duration_h};
 use opioid_sim::report::{sensitivity_text, summary_text};
-use opioid_sim::scenario::Scenario;
-use opioid_sim::simulation::{simulate, summarize, SimOptions};
+use opioid_sim::scenario::{self, Scenario};
+use opioid_sim::simulation::{check_observe, simulate, summarize, SimOptions};
 use opioid_sim::{model, sensitivity, toml_file};
 
-/// A teaching simulator of opioid tolerance and physical dependence.
-/// Teaching model, not medical advice.
+/// The disclaimer, in the top-level help and on every chart.
+const DISCLAIMER: &str = "Teaching model, not medical advice: its numbers are model quantities \
+for an average adult, not predictions for any person. Do not use it to plan, dose, taper or stop \
+any drug.";
+
+/// A teaching simulator of opioid tolerance and physical dependence: heroin -> 6-MAM ->
+/// morphine -> MOR activation -> dopamine, with tolerance, dependence and withdrawal.
 #[derive(Debug, Parser)]
-#[command(name = "opioid-sim", version, about, long_about = None)]
+#[command(
+    name = "opioid-sim",
+    version,
+    after_help = format!("{DISCLAIMER}\n\nStart with: opioid-sim summary --regimen \"10mg iv q8h x 14d\"\n\
+        See what exists: opioid-sim list drugs|routes|scenarios|charts|parameters")
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,35 +42,53 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Simulate a regimen and write the time series (CSV or JSON).
+    #[command(after_help = grammar_help())]
     Simulate(SimulateArgs),
     /// Print the headline numbers of a regimen: withdrawal, tolerance, dopamine.
+    #[command(after_help = grammar_help())]
     Summary(SummaryArgs),
     /// Write the lesson charts (PNG and SVG) and their index README.md.
     Lesson(LessonArgs),
     /// Chart a regimen: drug levels, MOR activation, dopamine, tolerance and withdrawal.
+    #[command(after_help = grammar_help())]
     Plot(PlotArgs),
     /// How much each model parameter moves the headline numbers of a regimen (elasticities).
+    #[command(after_help = grammar_help())]
     Sensitivity(SensitivityArgs),
+    /// List what exists: drugs, routes, scenarios, charts or the model's parameters.
+    List(ListArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) to standard
+    /// output, e.g. `opioid-sim completions bash > ~/.local/share/bash-completion/completions/opioid-sim`.
+    Completions(CompletionsArgs),
 }
 
-/// Where the regimen comes from, and which model runs it.
+/// The regimen grammar in short, from the built-in model's drugs and the parser's limits.
+fn grammar_help() -> String {
+    let drugs: Vec<String> = Model::default_heroin()
+        .map(|m| m.drug_names().iter().map(|d| d.to_string()).collect())
+        .unwrap_or_default();
+    regimen::grammar_summary(&drugs)
+}
+
+/// Where the regimen comes from: typed text or a scenario (exactly one).
 #[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
 struct InputArgs {
-    /// Regimen text, e.g. "10mg iv q8h x 14d then wait 21d then 10mg iv".
-    #[arg(
-        long,
-        short = 'r',
-        conflicts_with = "scenario",
-        required_unless_present = "scenario",
-        allow_hyphen_values = true
-    )]
+    /// Regimen text, e.g. "10mg iv q8h x 14d then wait 21d then 10mg iv" (grammar below).
+    #[arg(long, short = 'r', allow_hyphen_values = true)]
     regimen: Option<String>,
-    /// Scenario file (TOML), e.g. models/scenarios/two-weeks-then-stop.toml.
+    /// Scenario file (TOML), or the name of a built-in scenario, e.g. two-weeks-then-stop
+    /// (see `opioid-sim list scenarios`).
     #[arg(long, short = 's')]
     scenario: Option<PathBuf>,
-    /// How long to keep simulating after the last dose, e.g. 10d, 36h [default: 10d, or the
-    /// scenario's `observe`].
-    #[arg(long)]
+}
+
+/// Which model runs the regimen, and for how long.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// How long to keep simulating after the last dose, e.g. 10d, 36h; at most 365 days
+    /// [default: 10d, or the scenario's `observe`].
+    #[arg(long, allow_hyphen_values = true)]
     observe: Option<String>,
     /// Model file (TOML) to use instead of the built-in heroin model.
     #[arg(long)]
@@ -70,14 +99,17 @@ struct InputArgs {
 struct SimulateArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    run: RunArgs,
     /// Output grid spacing, e.g. 5min, 1h.
-    #[arg(long, default_value = "5min")]
+    #[arg(long, default_value = "5min", allow_hyphen_values = true)]
     dt: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     format: Format,
-    /// Output file (written atomically); standard output if absent.
-    #[arg(long, short = 'o')]
+    /// Output file (written atomically; an existing symlink is followed and the file's
+    /// permissions kept); standard output if absent or `-`.
+    #[arg(long, short = 'o', allow_hyphen_values = true)]
     out: Option<PathBuf>,
 }
 
@@ -85,6 +117,8 @@ struct SimulateArgs {
 struct SummaryArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    run: RunArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -110,6 +144,8 @@ struct LessonArgs {
 struct PlotArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    run: RunArgs,
     /// Output image, .png or .svg (written atomically).
     #[arg(long, short = 'o', default_value = "opioid-sim-plot.png")]
     out: PathBuf,
@@ -122,8 +158,10 @@ struct PlotArgs {
 struct SensitivityArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Relative change applied to each parameter, down and up, in percent.
-    #[arg(long, default_value_t = 10.0)]
+    #[command(flatten)]
+    run: RunArgs,
+    /// Relative change applied to each parameter, down and up, in percent (above 0, at most 50).
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     step_pct: f64,
     /// Show only the N parameters with the largest effect (0 for all).
     #[arg(long, default_value_t = 15)]
@@ -131,6 +169,37 @@ struct SensitivityArgs {
     /// Print the whole analysis as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// What to list.
+    #[arg(value_enum, value_name = "drugs|routes|scenarios|charts|parameters")]
+    what: ListWhat,
+    /// Model file (TOML) for `drugs`, `routes` and `parameters` instead of the built-in model.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListWhat {
+    /// The drugs of the model, with their routes.
+    Drugs,
+    /// The routes of administration, with the drugs that have each.
+    Routes,
+    /// The built-in scenarios (usable by name with --scenario).
+    Scenarios,
+    /// The lesson charts.
+    Charts,
+    /// The model's parameters: value, unit, confidence and source.
+    Parameters,
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "bash|zsh|fish|elvish|powershell")]
+    shell: clap_complete::Shell,
 }
 
 fn parse_size(text: &str) -> Result<Size, String> {
@@ -156,20 +225,25 @@ struct Run {
     observe_h: f64,
 }
 
-fn load(input: &InputArgs) -> Result<Run> {
-    let model = match &input.model {
+fn load_model(path: Option<&PathBuf>) -> Result<Model> {
+    Ok(match path {
         Some(path) => Model::from_path(path)?,
         None => Model::default_heroin().context("the built-in model is invalid (a bug)")?,
-    };
+    })
+}
+
+fn load(input: &InputArgs, run: &RunArgs) -> Result<Run> {
+    let model = load_model(run.model.as_ref())?;
     let scenario = match (&input.regimen, &input.scenario) {
         (Some(text), None) => Scenario::from_regimen_text(text)?,
-        (None, Some(path)) => Scenario::from_path(path)?,
+        (None, Some(path)) => Scenario::from_path_or_name(path)?,
         _ => bail!("give either --regimen TEXT or --scenario FILE"),
     };
-    let observe_h = match &input.observe {
+    let observe_h = match &run.observe {
         Some(text) => parse_duration_h(text).context("--observe")?,
         None => scenario.observe_h.unwrap_or(240.0),
     };
+    check_observe(observe_h)?;
     Ok(Run {
         scenario,
         model,
@@ -180,7 +254,7 @@ fn load(input: &InputArgs) -> Result<Run> {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Simulate(args) => {
-            let run = load(&args.input)?;
+            let run = load(&args.input, &args.run)?;
             let opts = SimOptions {
                 observe_h: run.observe_h,
                 dt_h: parse_duration_h(&args.dt).context("--dt")?,
@@ -192,12 +266,12 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Json => to_json(&traj, &run.scenario.regimen.describe(), &run.model.name),
             };
             match &args.out {
-                Some(path) => write_atomic(path, text.as_bytes())?,
-                None => to_stdout(&text)?,
+                Some(path) if path.as_os_str() != "-" => write_atomic(path, text.as_bytes())?,
+                _ => to_stdout(&text)?,
             }
         }
         Command::Summary(args) => {
-            let run = load(&args.input)?;
+            let run = load(&args.input, &args.run)?;
             let summary = summarize(&run.model, &run.scenario.regimen, run.observe_h)?;
             if args.json {
                 to_stdout(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
@@ -232,7 +306,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Plot(args) => {
             ImageFormat::of_path(&args.out)?;
-            let run = load(&args.input)?;
+            let run = load(&args.input, &args.run)?;
             let fig = plot_figure(
                 &run.model,
                 &run.scenario.title,
@@ -249,8 +323,8 @@ fn run(cli: Cli) -> Result<()> {
                     args.step_pct
                 );
             }
-            let run = load(&args.input)?;
-            let (text, origin) = match &args.input.model {
+            let run = load(&args.input, &args.run)?;
+            let (text, origin) = match &args.run.model {
                 Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),
                 None => (
                     model::DEFAULT_MODEL_TOML.to_string(),
@@ -270,8 +344,74 @@ fn run(cli: Cli) -> Result<()> {
                 to_stdout(&sensitivity_text(&report, args.top))?;
             }
         }
+        Command::List(args) => to_stdout(&list(&args)?)?,
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "opioid-sim", &mut script);
+            to_stdout(&String::from_utf8_lossy(&script))?;
+        }
     }
     Ok(())
+}
+
+/// The text `opioid-sim list WHAT` prints.
+fn list(args: &ListArgs) -> Result<String> {
+    let mut out = String::new();
+    match args.what {
+        ListWhat::Drugs => {
+            let model = load_model(args.model.as_ref())?;
+            for drug in &model.drugs {
+                let routes: Vec<&str> = drug.routes.iter().map(|r| r.route.name()).collect();
+                out += &format!("{:<16} routes: {}\n", drug.name, routes.join(", "));
+            }
+        }
+        ListWhat::Routes => {
+            let model = load_model(args.model.as_ref())?;
+            for route in Route::ALL {
+                let drugs: Vec<&str> = model
+                    .drugs
+                    .iter()
+                    .filter(|d| d.route(route).is_some())
+                    .map(|d| d.name.as_str())
+                    .collect();
+                let drugs = if drugs.is_empty() {
+                    "(no drug in this model)".to_string()
+                } else {
+                    drugs.join(", ")
+                };
+                out += &format!("{:<12} drugs: {drugs}\n", route.name());
+            }
+        }
+        ListWhat::Scenarios => {
+            for (name, _) in scenario::BUILT_IN {
+                let s = Scenario::built_in(name)
+                    .context("a built-in scenario is missing (a bug)")?
+                    .context("a built-in scenario does not load (a bug)")?;
+                out += &format!("{name:<32} {}: {}\n", s.title, s.regimen_text);
+            }
+        }
+        ListWhat::Charts => {
+            for chart in LessonChart::ALL {
+                out += &format!("{:<26} {}\n", chart.name(), chart.heading());
+            }
+        }
+        ListWhat::Parameters => {
+            let (text, origin) = match &args.model {
+                Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),
+                None => (
+                    model::DEFAULT_MODEL_TOML.to_string(),
+                    "models/heroin.toml (embedded)".to_string(),
+                ),
+            };
+            for (name, p) in sensitivity::documented_parameters(&text, &origin)? {
+                out += &format!(
+                    "{name}\t{} {}\t{:?}\t{}\n",
+                    p.value, p.unit, p.confidence, p.source
+                );
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.
@@ -285,8 +425,43 @@ fn to_stdout(text: &str) -> Result<()> {
     }
 }
 
+/// A clap error as one line: the error and its tip, without the usage block (which `--help`
+/// shows), and a pointer to `--help`.
+fn one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !(l.is_empty() || l.starts_with("Usage:") || l.starts_with("For more information"))
+        })
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect();
+    format!("{}; see --help", parts.join(" "))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print to standard output and succeed.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let names: Vec<String> = Cli::command()
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .filter(|n| n != "help")
+                .collect();
+            eprintln!("error: give a command: {}; see --help", names.join(", "));
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            return ExitCode::from(2);
+        }
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -79,8 +79,16 @@ pub enum ChartError {
     #[error(transparent)]
     Simulation(#[from] SimError),
     /// A regimen behind a chart does not parse (a bug in a lesson definition).
+    /// (The parser's error is part of this message, not a separate cause, so that it is
+    /// printed once.)
     #[error("a lesson regimen does not parse: {0}")]
-    Regimen(#[from] RegimenError),
+    Regimen(RegimenError),
+}
+
+impl From<RegimenError> for ChartError {
+    fn from(e: RegimenError) -> Self {
+        ChartError::Regimen(e)
+    }
 }
 
 /// Draws a figure as an SVG document.
