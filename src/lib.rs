@@ -14,3 +14,4 @@ pub mod sensitivity;
 pub mod simulation;
 pub mod solver;
 pub mod toml_file;
+pub mod validation;

@@ -18,7 +18,7 @@ use opioid_sim::regimen::{self, parse_duration_h};
 use opioid_sim::report::{sensitivity_text, summary_text};
 use opioid_sim::scenario::{self, Scenario};
 use opioid_sim::simulation::{check_observe, simulate, summarize, SimOptions};
-use opioid_sim::{model, sensitivity, toml_file};
+use opioid_sim::{model, sensitivity, toml_file, validation};
 
 /// The disclaimer, in the top-level help and on every chart.
 const DISCLAIMER: &str = "Teaching model, not medical advice: its numbers are model quantities \
@@ -55,6 +55,9 @@ enum Command {
     /// How much each model parameter moves the headline numbers of a regimen (elasticities).
     #[command(after_help = grammar_help())]
     Sensitivity(SensitivityArgs),
+    /// Check the model against every validation target (models/validation.toml): one line per
+    /// target, a report with charts with --out, exit 1 if any target fails.
+    Validate(ValidateArgs),
     /// List what exists: drugs, routes, scenarios, charts or the model's parameters.
     List(ListArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) to standard
@@ -172,6 +175,20 @@ struct SensitivityArgs {
 }
 
 #[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Folder for the report (README.md and one SVG chart per target), created if missing;
+    /// the committed report is plots/validation.
+    #[arg(long, short = 'o')]
+    out: Option<PathBuf>,
+    /// Model file (TOML) to check instead of the built-in heroin model.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Targets file (TOML) instead of the built-in models/validation.toml.
+    #[arg(long)]
+    targets: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 struct ListArgs {
     /// What to list.
     #[arg(value_enum, value_name = "drugs|routes|scenarios|charts|parameters")]
@@ -251,7 +268,7 @@ fn load(input: &InputArgs, run: &RunArgs) -> Result<Run> {
     })
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Simulate(args) => {
             let run = load(&args.input, &args.run)?;
@@ -344,6 +361,34 @@ fn run(cli: Cli) -> Result<()> {
                 to_stdout(&sensitivity_text(&report, args.top))?;
             }
         }
+        Command::Validate(args) => {
+            let model = load_model(args.model.as_ref())?;
+            let targets = match &args.targets {
+                Some(path) => validation::targets_from_toml(
+                    &toml_file::read(path, "targets")?,
+                    &path.display().to_string(),
+                )?,
+                None => validation::default_targets()
+                    .context("the built-in validation targets are invalid (a bug)")?,
+            };
+            let outcomes: Vec<validation::Outcome> =
+                targets.iter().map(|t| t.run(&model)).collect();
+            to_stdout(&validation::report::terminal_lines(&outcomes))?;
+            if let Some(dir) = &args.out {
+                let written = validation::report::write(&outcomes, &model, dir)?;
+                to_stdout(&format!(
+                    "wrote the report ({} files) to {}\n",
+                    written.len(),
+                    dir.display()
+                ))?;
+            }
+            if outcomes
+                .iter()
+                .any(|o| o.verdict == validation::Verdict::Fails)
+            {
+                return Ok(ExitCode::from(1));
+            }
+        }
         Command::List(args) => to_stdout(&list(&args)?)?,
         Command::Completions(args) => {
             let mut script = Vec::new();
@@ -351,7 +396,7 @@ fn run(cli: Cli) -> Result<()> {
             to_stdout(&String::from_utf8_lossy(&script))?;
         }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The text `opioid-sim list WHAT` prints.
@@ -463,7 +508,7 @@ fn main() -> ExitCode {
         }
     };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

@@ -29,6 +29,7 @@ use plotters::prelude::*;
 
 pub use figure::Figure;
 pub use index::index_markdown;
+pub(crate) use lesson::footer;
 pub use lesson::{lesson, Lesson, LessonChart};
 pub use plot::plot_figure;
 pub use style::{register_fonts, Canvas, Size};
