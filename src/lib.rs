@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod dose;
 pub mod model;
+pub mod nonmem;
 pub mod output;
 pub mod pk;
 pub mod regimen;

@@ -18,7 +18,7 @@ use opioid_sim::regimen::{self, parse_duration_h};
 use opioid_sim::report::{sensitivity_text, summary_text};
 use opioid_sim::scenario::{self, Scenario};
 use opioid_sim::simulation::{check_observe, simulate, summarize, SimOptions};
-use opioid_sim::{model, sensitivity, toml_file, validation};
+use opioid_sim::{model, nonmem, sensitivity, toml_file, validation};
 
 /// The disclaimer, in the top-level help and on every chart.
 const DISCLAIMER: &str = "Teaching model, not medical advice: its numbers are model quantities \
@@ -84,6 +84,10 @@ struct InputArgs {
     /// (see `opioid-sim list scenarios`).
     #[arg(long, short = 's')]
     scenario: Option<PathBuf>,
+    /// NONMEM-style dosing file (CSV: ID, TIME in h, AMT in mg, DRUG and ROUTE or CMT, optional
+    /// II and ADDL); several IDs are several subjects (simulate --format nonmem).
+    #[arg(long)]
+    doses: Option<PathBuf>,
 }
 
 /// Which model runs the regimen, and for how long.
@@ -233,6 +237,8 @@ fn parse_chart(text: &str) -> Result<LessonChart, String> {
 enum Format {
     Csv,
     Json,
+    /// NONMEM-style dataset: ID, TIME, AMT, CMT, EVID, MDV, DV, DRUG, ROUTE, then every column.
+    Nonmem,
 }
 
 /// The regimen, model and window a command runs, after validation.
@@ -240,6 +246,8 @@ struct Run {
     scenario: Scenario,
     model: Model,
     observe_h: f64,
+    /// Every subject of a dosing file (ID and regimen); one subject, ID 1, otherwise.
+    subjects: Vec<(String, Scenario)>,
 }
 
 fn load_model(path: Option<&PathBuf>) -> Result<Model> {
@@ -251,11 +259,28 @@ fn load_model(path: Option<&PathBuf>) -> Result<Model> {
 
 fn load(input: &InputArgs, run: &RunArgs) -> Result<Run> {
     let model = load_model(run.model.as_ref())?;
-    let scenario = match (&input.regimen, &input.scenario) {
-        (Some(text), None) => Scenario::from_regimen_text(text)?,
-        (None, Some(path)) => Scenario::from_path_or_name(path)?,
-        _ => bail!("give either --regimen TEXT or --scenario FILE"),
+    let subjects: Vec<(String, Scenario)> = match (&input.regimen, &input.scenario, &input.doses) {
+        (Some(text), None, None) => vec![("1".into(), Scenario::from_regimen_text(text)?)],
+        (None, Some(path), None) => vec![("1".into(), Scenario::from_path_or_name(path)?)],
+        (None, None, Some(path)) => {
+            let text = toml_file::read(path, "dosing")?;
+            nonmem::read_doses(&text, &path.display().to_string(), &model)?
+                .into_iter()
+                .map(|(id, regimen)| {
+                    let scenario = Scenario {
+                        title: format!("{} (ID {id})", path.display()),
+                        description: String::new(),
+                        regimen_text: regimen.describe(),
+                        regimen,
+                        observe_h: None,
+                    };
+                    (id, scenario)
+                })
+                .collect()
+        }
+        _ => bail!("give one of --regimen TEXT, --scenario FILE or --doses FILE"),
     };
+    let scenario = subjects[0].1.clone();
     let observe_h = match &run.observe {
         Some(text) => parse_duration_h(text).context("--observe")?,
         None => scenario.observe_h.unwrap_or(240.0),
@@ -265,7 +290,20 @@ fn load(input: &InputArgs, run: &RunArgs) -> Result<Run> {
         scenario,
         model,
         observe_h,
+        subjects,
     })
+}
+
+/// [`load`] for the commands that run one subject.
+fn load_one(input: &InputArgs, run: &RunArgs) -> Result<Run> {
+    let run = load(input, run)?;
+    if run.subjects.len() > 1 {
+        bail!(
+            "--doses: the file has {} subjects (IDs); this command runs one: keep one ID, or use simulate --format nonmem",
+            run.subjects.len()
+        );
+    }
+    Ok(run)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -277,10 +315,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 dt_h: parse_duration_h(&args.dt).context("--dt")?,
                 ..SimOptions::default()
             };
-            let traj = simulate(&run.model, &run.scenario.regimen, &opts)?;
+            if run.subjects.len() > 1 && !matches!(args.format, Format::Nonmem) {
+                bail!(
+                    "--doses: the file has {} subjects (IDs); write them with --format nonmem, which has an ID column",
+                    run.subjects.len()
+                );
+            }
             let text = match args.format {
-                Format::Csv => to_csv(&traj),
-                Format::Json => to_json(&traj, &run.scenario.regimen.describe(), &run.model.name),
+                Format::Csv => to_csv(&simulate(&run.model, &run.scenario.regimen, &opts)?),
+                Format::Json => to_json(
+                    &simulate(&run.model, &run.scenario.regimen, &opts)?,
+                    &run.scenario.regimen.describe(),
+                    &run.model.name,
+                ),
+                Format::Nonmem => {
+                    let mut text = String::new();
+                    for (n, (id, scenario)) in run.subjects.iter().enumerate() {
+                        let traj = simulate(&run.model, &scenario.regimen, &opts)?;
+                        if n == 0 {
+                            text.push_str(&nonmem::header(&traj));
+                        }
+                        nonmem::write_subject(&mut text, id, &traj, &scenario.regimen, &run.model);
+                    }
+                    text
+                }
             };
             match &args.out {
                 Some(path) if path.as_os_str() != "-" => write_atomic(path, text.as_bytes())?,
@@ -288,7 +346,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Summary(args) => {
-            let run = load(&args.input, &args.run)?;
+            let run = load_one(&args.input, &args.run)?;
             let summary = summarize(&run.model, &run.scenario.regimen, run.observe_h)?;
             if args.json {
                 to_stdout(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
@@ -323,7 +381,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Plot(args) => {
             ImageFormat::of_path(&args.out)?;
-            let run = load(&args.input, &args.run)?;
+            let run = load_one(&args.input, &args.run)?;
             let fig = plot_figure(
                 &run.model,
                 &run.scenario.title,
@@ -340,7 +398,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     args.step_pct
                 );
             }
-            let run = load(&args.input, &args.run)?;
+            let run = load_one(&args.input, &args.run)?;
             let (text, origin) = match &args.run.model {
                 Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),
                 None => (
