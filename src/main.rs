@@ -139,10 +139,8 @@ struct LessonArgs {
     /// Chart size: slide (1600x900), print (2400x1500) or WIDTHxHEIGHT in pixels.
     #[arg(long, default_value = "slide", value_parser = parse_size)]
     size: Size,
-    /// Write only this chart (repeatable; the index README.md needs all of them). One of:
-    /// single-vs-repeated, pk-metabolites, routes, dopamine-repeated, tolerance-dose-response,
-    /// withdrawal-vs-duration, dependence-threshold, recovery-and-relapse, naloxone-challenge,
-    /// methadone-vs-heroin, buprenorphine-induction.
+    /// Write only this chart (repeatable; the index README.md needs all of them); the names
+    /// are listed by `opioid-sim list charts`.
     #[arg(long = "chart", value_name = "NAME", value_parser = parse_chart)]
     charts: Vec<LessonChart>,
 }
@@ -176,6 +174,12 @@ struct SensitivityArgs {
     /// Print the whole analysis as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also draw a tornado chart (.png or .svg) of the largest elasticities.
+    #[arg(long, value_name = "FILE")]
+    chart: Option<PathBuf>,
+    /// Chart size: slide (1600x900), print (2400x1500) or WIDTHxHEIGHT in pixels.
+    #[arg(long, default_value = "slide", value_parser = parse_size)]
+    size: Size,
 }
 
 #[derive(Debug, Args)]
@@ -195,7 +199,10 @@ struct ValidateArgs {
 #[derive(Debug, Args)]
 struct ListArgs {
     /// What to list.
-    #[arg(value_enum, value_name = "drugs|routes|scenarios|charts|parameters")]
+    #[arg(
+        value_enum,
+        value_name = "drugs|routes|scenarios|charts|parameters|model"
+    )]
     what: ListWhat,
     /// Model file (TOML) for `drugs`, `routes` and `parameters` instead of the built-in model.
     #[arg(long)]
@@ -214,6 +221,8 @@ enum ListWhat {
     Charts,
     /// The model's parameters: value, unit, confidence and source.
     Parameters,
+    /// The model for a pharmacologist: equations and every parameter, as Markdown (MODEL.md).
+    Model,
 }
 
 #[derive(Debug, Args)]
@@ -398,14 +407,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     args.step_pct
                 );
             }
+            if let Some(path) = &args.chart {
+                ImageFormat::of_path(path)?;
+            }
             let run = load_one(&args.input, &args.run)?;
-            let (text, origin) = match &args.run.model {
-                Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),
-                None => (
-                    model::DEFAULT_MODEL_TOML.to_string(),
-                    "models/heroin.toml (embedded)".to_string(),
-                ),
-            };
+            let (text, origin) = model_text(args.run.model.as_ref())?;
             let report = sensitivity::analyse(
                 &text,
                 &origin,
@@ -413,6 +419,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 run.observe_h,
                 args.step_pct / 100.0,
             )?;
+            if let Some(path) = &args.chart {
+                let top = if args.top == 0 { usize::MAX } else { args.top };
+                let fig = opioid_sim::chart::tornado::tornado_figure(&report, &run.model, top);
+                write_chart(&fig, args.size, path)?;
+            }
             if args.json {
                 to_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
             } else {
@@ -457,6 +468,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The text of a model file and its name for messages (the built-in model's without a path).
+fn model_text(path: Option<&PathBuf>) -> Result<(String, String)> {
+    Ok(match path {
+        Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),
+        None => (
+            model::DEFAULT_MODEL_TOML.to_string(),
+            "models/heroin.toml".to_string(),
+        ),
+    })
+}
+
 /// The text `opioid-sim list WHAT` prints.
 fn list(args: &ListArgs) -> Result<String> {
     let mut out = String::new();
@@ -498,14 +520,12 @@ fn list(args: &ListArgs) -> Result<String> {
                 out += &format!("{:<26} {}\n", chart.name(), chart.heading());
             }
         }
+        ListWhat::Model => {
+            let (text, origin) = model_text(args.model.as_ref())?;
+            out = model::doc::model_markdown(&text, &origin)?;
+        }
         ListWhat::Parameters => {
-            let (text, origin) = match &args.model {
-                Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),
-                None => (
-                    model::DEFAULT_MODEL_TOML.to_string(),
-                    "models/heroin.toml (embedded)".to_string(),
-                ),
-            };
+            let (text, origin) = model_text(args.model.as_ref())?;
             for (name, p) in sensitivity::documented_parameters(&text, &origin)? {
                 out += &format!(
                     "{name}\t{} {}\t{:?}\t{}\n",

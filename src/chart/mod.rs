@@ -21,6 +21,7 @@ mod lesson;
 mod plot;
 mod render;
 pub mod style;
+pub mod tornado;
 mod write;
 
 use std::path::Path;
