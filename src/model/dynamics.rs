@@ -432,6 +432,31 @@ impl Model {
         self.pd_rhs_bound(&self.binding(pk), z, dz);
     }
 
+    /// Whether the PD states lie in the region the exact flow never leaves: desensitization in
+    /// `[0, q_max]`, tolerance in `[0, T_max]`, dependence and the slow ligand's bound fraction
+    /// in `[0, 1]`, sensitization non-negative, dopamine and its feedback positive. The solver
+    /// rejects a step that leaves it ([`OdeRhs::in_domain`](crate::solver::OdeRhs::in_domain));
+    /// see "Bounds" in the module docs.
+    pub fn pd_in_domain(&self, z: &[f64; PD_LEN]) -> bool {
+        let pd = &self.pd;
+        let s = PdState::from_array(z);
+        (0.0..=pd.desensitization_max).contains(&s.desensitization)
+            && (0.0..=pd.tolerance_max).contains(&s.tolerance)
+            && (0.0..=1.0).contains(&s.dependence)
+            && s.sensitization >= 0.0
+            && s.dopamine > 0.0
+            && s.dopamine_feedback > 0.0
+            && (0.0..=1.0).contains(&s.slow_bound)
+    }
+
+    /// Whether a whole state (PK and PD) lies in the region the exact flow never leaves: every
+    /// PK state (amounts and effect-site concentrations) non-negative, and the PD states as in
+    /// [`pd_in_domain`](Self::pd_in_domain).
+    pub fn in_domain(&self, y: &[f64]) -> bool {
+        let (pk, pd) = y.split_at(self.layout.pk_len.min(y.len()));
+        pk.iter().all(|&v| v >= 0.0) && pd.first_chunk().is_some_and(|z| self.pd_in_domain(z))
+    }
+
     /// The weights of the receptor's inputs ([`Binding`]) as linear combinations of the PK
     /// states, one row per input, row-major over the [`Layout::pk_len`] PK states. Simulations
     /// evaluate these sums from the closed-form PK directly
