@@ -7,8 +7,10 @@
 //! units: hours, litres, micromoles (amounts), nanomolar (effect-site concentrations).
 //!
 //! Loading is *parse, then validate*: serde rejects unknown keys and wrong types (with line and
-//! column), then [`Model::from_file_model`] checks every number (finite, sign, unit) and every
-//! cross-reference (metabolites, routes, the reference agonist), naming the field in each error.
+//! column), then [`Model::from_file_model`] checks every number (unit, and a finite value
+//! within the plausible range of its kind, [`param::Bound`]) and every cross-reference
+//! (metabolites, routes, the reference agonist), naming the field, the value, the range and
+//! what to do in each one-line error.
 
 pub mod dynamics;
 pub mod file;

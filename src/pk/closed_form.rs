@@ -53,6 +53,19 @@
 //! - states on a regular output grid, advanced from the previous sample by `exp(mu dt)`
 //!   ([`PkSegment::eval_rows_on_grid`]).
 //!
+//! **Signs.** The solution of `dx/dt = A x` from `x0 >= 0` is non-negative (the off-diagonal
+//! rates of A are), but a sum of exponential terms is not so by construction: a state that
+//! starts at zero (a metabolite, an effect site, the central compartment after a depot dose)
+//! is a difference of terms that cancel at `tau = 0`, and within seconds of a dose its true
+//! value is below their round-off (the sum gave -1e-10 of a smoked dose at 1e-8 h). So near the
+//! start of a segment, while `|A|_inf tau <= ` [`TAYLOR_REACH`] (a few seconds in the default
+//! model), states are evaluated from the Taylor series `sum_j (tau A)^j x0 / j!` instead
+//! ([`PkSegment::eval_all`] and the grid samples): a state not yet reached has exact zero
+//! terms, every path of transfers into it adds a positive term and each loss shrinks one by at
+//! most `TAYLOR_REACH`, so the sum has an exact sign. Beyond the window the dominant terms no
+//! longer cancel. The receptor's probes read the exponential terms everywhere; the binding
+//! counts their round-off below zero as zero.
+//!
 //! **Accuracy.** Merging two rates within [`MERGE_RTOL`] of each other changes the solution by
 //! at most about that fraction of the dose (`delta tau exp(-mu tau) <= delta / (e mu)`). Keeping
 //! close rates apart makes terms cancel: with m + 1 close rates in series the rounding error
