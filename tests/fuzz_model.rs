@@ -390,6 +390,17 @@ fn a_steep_hill_coefficient_is_refused_when_the_model_loads() {
         "species.heroin.brain.equilibration_half_life: value 0.05 min is not allowed; expected \
          a half-life from 10 s to 2 d; write a value within this range in the model file"
     );
+    // Some signalling always remains: tolerance cannot take all of it.
+    let text = DEFAULT_MODEL_TOML.replace(
+        "max_signalling_loss = { value = 0.9,",
+        "max_signalling_loss = { value = 1,",
+    );
+    let err = Model::from_toml_str(&text, "all.toml").expect_err("a loss of 1 is refused");
+    assert!(
+        err.to_string()
+            .starts_with("tolerance.max_signalling_loss: value 1 is not allowed; expected a fraction from 0 to less than 1;"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -145,9 +145,11 @@ impl Bound {
     /// A fraction: metabolite formation, bioavailability, dopamine inhibition.
     pub const FRACTION: Bound = Bound::closed("a fraction", Quantity::Dimensionless, 0.0, 1.0);
     /// A fraction that must stay below 1 (acute desensitization and tolerance: some receptors
-    /// and some signalling always remain): 0-0.99.
-    pub const FRACTION_BELOW_ONE: Bound =
-        Bound::closed("a fraction", Quantity::Dimensionless, 0.0, 0.99);
+    /// and some signalling always remain): from 0 to less than 1.
+    pub const FRACTION_BELOW_ONE: Bound = Bound {
+        max_inclusive: false,
+        ..Bound::FRACTION
+    };
     /// Fast half-lives (brain entry, absorption, receptor desensitization and resensitization,
     /// dopamine turnover and feedback): 10 s to 2 d.
     pub const FAST_HALF_LIFE: Bound =
@@ -193,8 +195,10 @@ impl Bound {
 
     /// The range in words, each end in a readable unit: "a half-life from 10 s to 2 d".
     pub fn describe(&self) -> String {
+        let below = if self.max_inclusive { "" } else { "less than " };
+        let above = if self.min_inclusive { "" } else { "more than " };
         format!(
-            "{} from {} to {}",
+            "{} from {above}{} to {below}{}",
             self.what,
             self.quantity.show(self.min),
             self.quantity.show(self.max)
