@@ -1200,4 +1200,68 @@ mod tests {
         assert!((y[0] - (-1.0_f64 / 3.0).exp()).abs() < 1e-8);
         Ok(())
     }
+
+    /// `G' = r (s O(t) - G)` with a source that switches on with a kink, `O = max(0, t - t_k)`,
+    /// as the sensitization follows the cAMP overshoot: from `G = 0` the exact solution is
+    /// never negative. With `domain` it is declared non-negative.
+    struct Kinked {
+        t_k: f64,
+        domain: bool,
+    }
+
+    impl OdeRhs<Dyn> for Kinked {
+        fn eval(&mut self, t: f64, y: &DVector<f64>, dy: &mut DVector<f64>) {
+            dy[0] = 0.5 * (12.0 * (t - self.t_k).max(0.0) - y[0]);
+        }
+
+        fn in_domain(&self, y: &DVector<f64>) -> bool {
+            !self.domain || y[0] >= 0.0
+        }
+    }
+
+    /// The lowest value of the step ends and the dense output at a 1-minute grid, and the
+    /// number of rejected steps.
+    fn kinked_lowest(t_k: f64, domain: bool) -> Result<(f64, usize), SolverError> {
+        let tol = Tolerances {
+            rtol: 1e-5,
+            atol: 1e-7,
+            ..Tolerances::default()
+        };
+        let mut solver = DormandPrince::new(1, tol);
+        let mut y = DVector::from_element(1, 0.0);
+        let mut h = 0.0;
+        let mut lowest = 0.0_f64;
+        let outputs = grid(0.0, 10.0, 600);
+        let mut rhs = Kinked { t_k, domain };
+        solver.integrate(
+            &mut rhs,
+            0.0,
+            10.0,
+            &mut y,
+            &mut h,
+            &outputs,
+            &mut |_, y| {
+                lowest = lowest.min(y[0]);
+            },
+        )?;
+        Ok((lowest.min(y[0]), solver.stats().rejected))
+    }
+
+    #[test]
+    fn steps_that_leave_the_domain_are_retried_smaller() -> Result<(), SolverError> {
+        let kinks: Vec<f64> = (0..200).map(|i| 1.0 + i as f64 * 0.0173).collect();
+        let mut dipped = 0;
+        for &t_k in &kinks {
+            let (free, _) = kinked_lowest(t_k, false)?;
+            if free < 0.0 {
+                dipped += 1;
+            }
+            let (kept, _) = kinked_lowest(t_k, true)?;
+            assert!(kept >= 0.0, "kink at {t_k}: {kept:e}");
+        }
+        // Without the domain Dormand-Prince's negative weights take the state below zero for
+        // some positions of the kink within a step (the cause this guards against).
+        assert!(dipped > 0, "no kink position dipped below zero");
+        Ok(())
+    }
 }
