@@ -49,7 +49,9 @@
 //! side) can come out slightly negative while the error estimate stays within the tolerance.
 //! As SUNDIALS does with its inequality constraints (CVODE's `CVodeSetConstraints`), a step
 //! whose result leaves the region the exact flow keeps ([`OdeRhs::in_domain`]) is rejected and
-//! retried with [`DOMAIN_SHRINK`] times its size; the next step may not grow. A smaller step
+//! retried with [`DOMAIN_SHRINK`] times its size; the next step may not grow. The dense output
+//! at the output times inside the step is checked too, since the interpolant between two
+//! states in the domain can leave it. A smaller step
 //! moves the kink relative to the stages, and as `h -> 0` a source that switches on from zero
 //! gives `h² Σ b_j c_j = h²/2` times its slope, which is positive. This changes nothing in a
 //! run that never leaves the domain.
@@ -61,9 +63,10 @@
 //!
 //! # Dense output
 //!
-//! Output times are never hit by shortening steps. Instead each accepted step that spans an
-//! output time evaluates the 4th-order continuous extension of DOPRI5 (Hairer et al., II.6)
-//! there, at no extra cost in evaluations of `f`.
+//! Output times are never hit by shortening steps. Instead each step that spans an output time
+//! evaluates the 4th-order continuous extension of DOPRI5 (Hairer et al., II.6) there, at no
+//! extra cost in evaluations of `f`, before the step is accepted (an output outside the domain
+//! rejects it, see "Domain"), and hands the values to the sink once it is.
 //!
 //! # The right-hand side
 //!
@@ -81,7 +84,8 @@
 //! passing the step size returned by the previous call (or 0 to have a starting step chosen
 //! afresh, as the simulation does after a dose).
 //! The stepping loop does not allocate: all work vectors are owned by [`DormandPrince`] and
-//! are only (re)allocated when the state length changes. With a fixed dimension (`U7` for the
+//! are only (re)allocated when the state length changes (the buffer of interpolated outputs
+//! also grows to the most output times one step has spanned, once). With a fixed dimension (`U7` for the
 //! PD block) they are plain arrays.
 
 pub mod tableau;
