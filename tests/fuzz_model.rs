@@ -407,3 +407,25 @@ fn a_steep_hill_coefficient_is_refused_when_the_model_loads() {
 fn every_parameter_of_the_shipped_model_is_within_its_range() {
     Model::default_heroin().expect("models/heroin.toml passes its own ranges");
 }
+
+/// A model whose PK has no closed form (heroin's elimination 1e-6 away from the intranasal
+/// absorption and brain-entry rates, all in series) integrates the whole system; the solver's
+/// domain keeps its amounts and effect sites non-negative as well.
+#[test]
+fn a_model_integrated_whole_keeps_its_bounds() {
+    let cl = 9.3 * (2f64.ln() / 0.05) * (1.0 + 1e-6);
+    let text = DEFAULT_MODEL_TOML.replacen(
+        "clearance = { value = 130, unit = \"L/h\"",
+        &format!("clearance = {{ value = {cl}, unit = \"L/h\""),
+        1,
+    );
+    let model = Model::from_toml_str(&text, "near-equal rates").expect("model");
+    assert!(model.pk.is_none(), "this model keeps no closed form");
+    for regimen in [
+        "10mg intranasal q8h x 2d then 2mg naloxone iv",
+        "10mg smoked then 8mg buprenorphine sublingual",
+    ] {
+        let regimen = Regimen::parse(regimen).expect("regimen");
+        simulate_checked(&model, &regimen).expect("within bounds");
+    }
+}
