@@ -322,8 +322,9 @@ impl Model {
         let mut sum_x = 0.0;
         let mut sum_tau_x = 0.0;
         for site in &self.kinetics.ligands {
-            // Concentrations are non-negative in exact arithmetic; round-off below zero counts as
-            // zero so that occupancy stays a fraction.
+            // States and samples are non-negative by construction ("Bounds" above), so for them
+            // this changes nothing; the stages inside a Runge-Kutta step of a model integrated
+            // whole can dip below zero by round-off, and count as zero there.
             let x = y[site.effect].max(0.0) * site.inv_kd;
             sum_x += x;
             sum_tau_x += site.efficacy * x;
@@ -488,7 +489,8 @@ impl Model {
     }
 
     /// [`pd_rhs`](Self::pd_rhs) given the receptor's inputs (see [`Binding`]) instead of the PK
-    /// states. Round-off below zero counts as zero.
+    /// states. Round-off below zero counts as zero: the closed form's probes read its
+    /// exponential terms, which cancel to a few ulp of the dose within seconds of it.
     pub fn pd_rhs_bound(&self, binding: &Binding, z: &[f64; PD_LEN], dz: &mut [f64; PD_LEN]) {
         let pd = &self.pd;
         let k = &self.kinetics;
