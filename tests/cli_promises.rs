@@ -427,3 +427,33 @@ fn completions_are_generated_for_common_shells() {
         );
     }
 }
+
+// 7 (model side): a model's drug and species names are typed in regimens and become column
+// names, so they follow the grammar's drug-name rule.
+#[test]
+fn model_names_that_cannot_be_typed_are_refused() {
+    let dir = scratch("model-names");
+    let model = include_str!("../models/heroin.toml");
+    for (from, to, field) in [
+        (
+            "name = \"methadone\"",
+            "name = \"İmethadone\"",
+            "species[4].name",
+        ),
+        (
+            "name = \"heroin\"\ncompound",
+            "name = \"Heroin\"\ncompound",
+            "drug[0].name",
+        ),
+        ("name = \"mam6\"", "name = \"iv\"", "species[1].name"),
+    ] {
+        let edited = model.replacen(from, to, 1);
+        assert_ne!(edited, model, "{from}");
+        let file = dir.join("m.toml");
+        std::fs::write(&file, edited).expect("write");
+        one_line_error(
+            &["summary", "-r", "10mg iv", "--model", path(&file)],
+            &[field, "lower-case ASCII"],
+        );
+    }
+}

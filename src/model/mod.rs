@@ -355,6 +355,16 @@ impl Model {
     pub fn from_file_model(file: &ModelFile) -> Result<Model, ModelError> {
         let mut names = HashSet::new();
         for (i, s) in file.species.iter().enumerate() {
+            // Species names become column names (`morphine_ng_ml`): the same rule as drugs.
+            if !crate::regimen::is_drug_name(&s.name) {
+                return Err(ModelError::Reference {
+                    field: format!("species[{i}].name"),
+                    problem: format!(
+                        "\"{}\" cannot be a species name; use lower-case ASCII letters, digits, '-' and '_', starting with a letter, and not a route or a regimen keyword (e.g. morphine)",
+                        s.name.escape_debug()
+                    ),
+                });
+            }
             if !names.insert(s.name.as_str()) {
                 return Err(ModelError::Reference {
                     field: format!("species[{i}].name"),
@@ -485,6 +495,15 @@ impl Model {
         let mut drugs = Vec::with_capacity(file.drug.len());
         let mut drug_names = HashSet::new();
         for (i, d) in file.drug.iter().enumerate() {
+            if !crate::regimen::is_drug_name(&d.name) {
+                return Err(ModelError::Reference {
+                    field: format!("drug[{i}].name"),
+                    problem: format!(
+                        "\"{}\" cannot be typed in a regimen; use lower-case ASCII letters, digits, '-' and '_', starting with a letter, and not a route or a regimen keyword (e.g. morphine)",
+                        d.name.escape_debug()
+                    ),
+                });
+            }
             if !drug_names.insert(d.name.as_str()) {
                 return Err(ModelError::Reference {
                     field: format!("drug[{i}].name"),
