@@ -88,7 +88,12 @@ pub fn plot_figure(
         ),
         false,
     );
+    // Only the species the regimen puts in the blood: a legend of drugs nobody took would
+    // suggest they were there.
     for (i, sp) in model.species.iter().enumerate() {
+        if !traj.plasma_ng_ml[i].iter().any(|&c| c > 0.0) {
+            continue;
+        }
         plasma.series.push(Series {
             label: Some(sp.label.clone()),
             color: species_color(&sp.name, i),
