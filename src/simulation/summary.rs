@@ -103,18 +103,18 @@ pub struct Summary {
     pub last_agonist_dose_h: Option<f64>,
     /// End of the simulated window (h).
     pub observed_until_h: f64,
-    /// Highest spontaneous withdrawal score after the last dose (0-48).
+    /// Highest spontaneous withdrawal score after the last agonist dose (0-48).
     pub peak_withdrawal_score: f64,
     /// COWS band of that peak.
     pub withdrawal_band: Band,
-    /// Peak spontaneous withdrawal score of 5 or more after the last dose.
+    /// Peak spontaneous withdrawal score of 5 or more after the last agonist dose.
     pub physically_dependent: bool,
-    /// Hours after the last dose when the score, rising after the relief the last dose gives,
-    /// first reaches 5 (the time of that relief if the dose never brought it below 5).
+    /// Hours after the last agonist dose when the score, rising after the relief that dose
+    /// gives, first reaches 5 (the time of that relief if the dose never brought it below 5).
     pub withdrawal_onset_h: Option<f64>,
-    /// Hours after the last dose of the peak score (only when it reaches 5).
+    /// Hours after the last agonist dose of the peak score (only when it reaches 5).
     pub withdrawal_peak_h: Option<f64>,
-    /// Hours after the last dose when the score falls back below 5 after its peak; `None` if it
+    /// Hours after the last agonist dose when the score falls back below 5 after its peak; `None` if it
     /// never reached 5 or had not resolved by the end of the window.
     pub withdrawal_resolved_h: Option<f64>,
     /// Highest withdrawal score between the first and the last agonist dose, outside `wait`
@@ -125,13 +125,13 @@ pub struct Summary {
     pub peak_precipitated_score: Option<f64>,
     /// When that highest score was reached (h from the start); `None` without such a dose.
     pub precipitated_at_h: Option<f64>,
-    /// Potency shift at the last dose (1 = naive).
+    /// Potency shift at the last agonist dose (1 = naive).
     pub tolerance_fold_at_last_dose: f64,
     /// Potency shift at the end of the window.
     pub tolerance_fold_at_end: f64,
     /// Highest dopamine over the run (% of baseline).
     pub peak_dopamine_pct_baseline: f64,
-    /// Lowest dopamine after the last dose (% of baseline): the withdrawal trough.
+    /// Lowest dopamine after the last agonist dose (% of baseline): the withdrawal trough.
     pub min_dopamine_pct_baseline_after_last_dose: f64,
     /// Highest MOR activation over the run (0..1).
     pub peak_mor_activation: f64,
