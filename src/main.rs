@@ -40,6 +40,18 @@ enum Command {
     Plot(PlotArgs),
     /// How much each model parameter moves the headline numbers of a regimen (elasticities).
     Sensitivity(SensitivityArgs),
+    /// Serve the explorer: a local web page to change a schedule and watch the body respond.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Port on 127.0.0.1 (this machine only); 0 picks a free one.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Open the page in the desktop's browser.
+    #[arg(long)]
+    open: bool,
 }
 
 /// Where the regimen comes from, and which model runs it.
@@ -270,7 +282,24 @@ fn run(cli: Cli) -> Result<()> {
                 to_stdout(&sensitivity_text(&report, args.top))?;
             }
         }
+        Command::Serve(args) => serve(&args)?,
     }
+    Ok(())
+}
+
+/// Starts the explorer, says where it is, and serves until the process is stopped.
+fn serve(args: &ServeArgs) -> Result<()> {
+    let explorer = opioid_sim::explorer::Explorer::bind(args.port)?;
+    let url = explorer.url();
+    to_stdout(&format!(
+        "opioid-sim explorer: open {url} (listening on this machine only; Ctrl-C stops it)\n"
+    ))?;
+    if args.open {
+        if let Err(e) = opioid_sim::explorer::open_in_browser(&url) {
+            eprintln!("warning: {e}");
+        }
+    }
+    explorer.run();
     Ok(())
 }
 
