@@ -20,14 +20,18 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tungstenite::{Message, WebSocket};
 
-/// Where Chromium is looked for, in order (Debian's package installs `/usr/bin/chromium`).
-const CHROMIUM: &[&str] = &["/usr/bin/chromium", "/usr/bin/chromium-browser"];
+/// The names Chromium is looked for by, on the `PATH` (Debian's package installs
+/// `/usr/bin/chromium`).
+const CHROMIUM: &[&str] = &["chromium", "chromium-browser"];
 
 /// How long any one wait in the browser may take before the test fails.
 const WAIT: Duration = Duration::from_secs(60);
 
 fn chromium() -> Option<PathBuf> {
-    CHROMIUM.iter().map(PathBuf::from).find(|p| p.is_file())
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| CHROMIUM.iter().map(move |name| dir.join(name)))
+        .find(|p| p.is_file())
 }
 
 #[test]
@@ -36,18 +40,18 @@ fn the_page_updates_in_a_real_browser() {
         let required = std::env::var("OPIOID_SIM_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
         assert!(
             !required,
-            "OPIOID_SIM_REQUIRE_BROWSER=1 but Chromium is not installed (looked for {CHROMIUM:?}); \
+            "OPIOID_SIM_REQUIRE_BROWSER=1 but Chromium is not installed (looked for {CHROMIUM:?} on the PATH); \
              install it with: apt-get install -y chromium"
         );
-        eprintln!(
+        loud(&format!(
             "\n\
              ************************************************************\n\
-             *  BROWSER TEST DID NOT RUN: chromium not found            *\n\
-             *  looked for {CHROMIUM:?}\n\
-             *  install it (apt-get install -y chromium) to run it;     *\n\
-             *  CI sets OPIOID_SIM_REQUIRE_BROWSER=1 and fails instead. *\n\
+             ** BROWSER TEST DID NOT RUN: chromium not found\n\
+             ** looked for {CHROMIUM:?} on the PATH;\n\
+             ** install it (apt-get install -y chromium) to run this test.\n\
+             ** CI sets OPIOID_SIM_REQUIRE_BROWSER=1, which fails instead.\n\
              ************************************************************\n"
-        );
+        ));
         return;
     };
     let port = explorer_server::start();
@@ -63,6 +67,13 @@ fn the_page_updates_in_a_real_browser() {
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// Writes a line to the process's standard error directly, past the test harness's capture
+/// (which holds `eprintln!` of a passing test), so that `cargo test` shows it.
+fn loud(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{text}");
 }
 
 /// The steps a student takes, checked.
@@ -117,7 +128,7 @@ fn drive(page_ws: &str, port: u16) {
         dosed["chart"], typed["chart"],
         "the chart changes with the dose"
     );
-    eprintln!(
+    loud(&format!(
         "dose 10 -> 20 mg: chart and numbers updated {:.0} ms after the key (page's own measure, \
          including its {} ms debounce: {} ms; {} build)",
         waited.as_secs_f64() * 1e3,
@@ -128,7 +139,28 @@ fn drive(page_ws: &str, port: u16) {
         } else {
             "release"
         }
+    ));
+
+    // A lesson preset: the text box, the window and the controls follow it.
+    choose_preset(&mut cdp, "taper", "4");
+    let taper = state(&mut cdp);
+    assert_eq!(
+        taper["regimen"],
+        "10mg iv q8h x 14d then taper 8mg iv q8h over 7d to 1mg"
     );
+    assert_eq!(taper["observe"], "12d");
+    assert_eq!(taper["after"], "taper");
+    assert_eq!(taper["controlsNote"], true, "the controls can show a taper");
+    assert_ne!(taper["chart"], dosed["chart"]);
+    choose_preset(&mut cdp, "naloxone-after-two-weeks", "5");
+    let naloxone = state(&mut cdp);
+    assert_eq!(
+        naloxone["controlsNote"], false,
+        "the page says when the controls cannot show a regimen"
+    );
+    assert!(naloxone["numbers"]
+        .as_str()
+        .is_some_and(|n| n.contains("Precipitated withdrawal")));
 
     // Nothing went wrong in the page.
     cdp.drain();
@@ -145,7 +177,7 @@ fn drive(page_ws: &str, port: u16) {
         overflow.as_f64().is_some_and(|w| w <= 390.0),
         "the page is {overflow} px wide on a 390 px screen"
     );
-    cdp.screenshot(&target.join("explorer-screenshot-phone.png"));
+    cdp.screenshot_full_page(&target.join("explorer-screenshot-phone.png"));
     set_viewport(&mut cdp, 1280, 720, false);
 
     // A mistake in the text box: the CLI's message, inline, and the chart kept.
@@ -199,10 +231,23 @@ fn state(cdp: &mut Cdp) -> Value {
                 url: location.search,
                 dose: document.getElementById('dose').value,
                 interval: document.getElementById('interval').value,
+                after: document.getElementById('after').value,
+                observe: document.getElementById('observe').value,
+                controlsNote: document.getElementById('controls-note').hidden,
                 lastUpdateMs: document.body.dataset.lastUpdateMs,
             };
         })()",
     )
+}
+
+/// Chooses a lesson preset as a keyboard or a mouse would (the select's `change` event), and
+/// waits for the page's `updates` count to reach `updates`.
+fn choose_preset(cdp: &mut Cdp, name: &str, updates: &str) {
+    cdp.eval(&format!(
+        "(() => {{ const p = document.getElementById('preset'); p.focus(); p.value = '{name}'; \
+         p.dispatchEvent(new Event('change', {{ bubbles: true }})); }})()"
+    ));
+    cdp.wait_for(&format!("document.body.dataset.updates === '{updates}'"));
 }
 
 fn set_viewport(cdp: &mut Cdp, width: u32, height: u32, mobile: bool) {
@@ -432,10 +477,28 @@ impl Cdp {
     }
 
     fn screenshot(&mut self, path: &Path) {
-        let shot = self.call("Page.captureScreenshot", json!({ "format": "png" }));
+        self.save_screenshot(path, json!({ "format": "png" }));
+    }
+
+    /// The whole page, also what is below the window.
+    fn screenshot_full_page(&mut self, path: &Path) {
+        let metrics = self.call("Page.getLayoutMetrics", json!({}));
+        let size = &metrics["cssContentSize"];
+        self.save_screenshot(
+            path,
+            json!({
+                "format": "png",
+                "captureBeyondViewport": true,
+                "clip": { "x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1 },
+            }),
+        );
+    }
+
+    fn save_screenshot(&mut self, path: &Path, params: Value) {
+        let shot = self.call("Page.captureScreenshot", params);
         let data = shot["data"].as_str().expect("screenshot data");
         std::fs::write(path, base64_decode(data)).expect("the screenshot is written");
-        eprintln!("screenshot: {}", path.display());
+        loud(&format!("screenshot: {}", path.display()));
     }
 }
 

@@ -11,7 +11,8 @@
   const el = {
     preset: $("preset"), presetDescription: $("preset-description"),
     drug: $("drug"), route: $("route"), dose: $("dose"), interval: $("interval"), days: $("days"),
-    after: $("after"), taperFields: $("taper-fields"), taperDays: $("taper-days"),
+    after: $("after"), taperFields: $("taper-fields"), taperFrom: $("taper-from"),
+    taperDays: $("taper-days"), controlsNote: $("controls-note"),
     taperTo: $("taper-to"), relapseFields: $("relapse-fields"), waitDays: $("wait-days"),
     observe: $("observe"), observeError: $("observe-error"),
     regimen: $("regimen"), regimenError: $("regimen-error"),
@@ -46,7 +47,7 @@
     const every = `q${el.interval.value}h`;
     let text = `${dose} ${every} x ${num(el.days)}d`;
     if (el.after.value === "taper") {
-      text += ` then taper ${num(el.dose)}mg ${drugWord()}${el.route.value} ${every}` +
+      text += ` then taper ${num(el.taperFrom)}mg ${drugWord()}${el.route.value} ${every}` +
         ` over ${num(el.taperDays)}d to ${num(el.taperTo)}mg`;
     } else if (el.after.value === "relapse") {
       text += ` then wait ${num(el.waitDays)}d then ${dose}`;
@@ -63,6 +64,11 @@
     `\\s+over\\s+${NUMBER}\\s*d\\s+to\\s+${NUMBER}\\s*mg` +
     `|\\s+then\\s+wait\\s+${NUMBER}\\s*d\\s+then\\s+${NUMBER}\\s*mg\\s+(?:[a-z][a-z0-9_-]*\\s+)?[a-z]+)?)?$`);
 
+  /** Sets the controls from regimen text when they can show it, and says when they cannot. */
+  function followRegimen(text) {
+    el.controlsNote.hidden = controlsFromRegimen(text);
+  }
+
   /** Sets the controls from regimen text when it has the form they write; false if not. */
   function controlsFromRegimen(text) {
     const m = CONTROLS_FORM.exec(text.trim().toLowerCase());
@@ -72,7 +78,7 @@
     const drug = drugs.find((d) => d.name === (drugName || "heroin"));
     if (!drug || !drug.routes.includes(route)) return false;
     if (every && !hasOption(el.interval, every)) return false;
-    if (taperFrom && (taperFrom !== dose || taperEvery !== every)) return false;
+    if (taperFrom && taperEvery !== every) return false;
     if (relapseDose && relapseDose !== dose) return false;
     el.drug.value = drug.name;
     fillRoutes();
@@ -81,7 +87,11 @@
     el.interval.value = every || "once";
     if (days) el.days.value = days;
     el.after.value = taperDays ? "taper" : waitDays ? "relapse" : "stop";
-    if (taperDays) { el.taperDays.value = taperDays; el.taperTo.value = taperTo; }
+    if (taperDays) {
+      el.taperFrom.value = taperFrom;
+      el.taperDays.value = taperDays;
+      el.taperTo.value = taperTo;
+    }
     if (waitDays) el.waitDays.value = waitDays;
     showAfterFields();
     return true;
@@ -183,11 +193,11 @@
     el.runTitle.textContent = s.regimen;
     const rows = [
       ["Peak withdrawal after the last dose", `${fmt(s.peak_withdrawal_score, 1)} / 48`, s.withdrawal_band.replace("_", " ")],
-      ["Withdrawal onset · peak · resolved", s.withdrawal_onset_h === null ? "no withdrawal" :
-        `${hoursText(s.withdrawal_onset_h)} · ${hoursText(s.withdrawal_peak_h)} · ${hoursText(s.withdrawal_resolved_h)}`,
-        "after the last dose"],
+      ["Withdrawal onset · peak · resolved", s.withdrawal_onset_h === null ? "none" :
+        `${fmt(s.withdrawal_onset_h, 1)} · ${fmt(s.withdrawal_peak_h, 0)} · ${fmt(s.withdrawal_resolved_h, 0)} h`,
+        s.withdrawal_onset_h === null ? "no withdrawal after the last dose" : "after the last dose"],
       ["Tolerance at the last dose", `${fmt(s.tolerance_fold_at_last_dose, 2)}×`, `${fmt(s.tolerance_fold_at_end, 2)}× at the end`],
-      ["Peak dopamine", `${fmt(s.peak_dopamine_pct_baseline, 0)} %`, `lowest after the last dose ${fmt(s.min_dopamine_pct_baseline_after_last_dose, 0)} %`],
+      ["Peak dopamine", `${fmt(s.peak_dopamine_pct_baseline, 0)}\u00a0%`, `lowest after the last dose ${fmt(s.min_dopamine_pct_baseline_after_last_dose, 0)}\u00a0%`],
       ["Peak MOR activation", fmt(s.peak_mor_activation, 2), `${s.doses} dose${s.doses === 1 ? "" : "s"}`],
     ];
     if (s.peak_precipitated_score !== null) {
@@ -261,6 +271,7 @@
     el.preset.value = "";
     el.presetDescription.textContent = "";
     el.regimen.value = regimenFromControls();
+    el.controlsNote.hidden = true;
     schedule(DEBOUNCE_CONTROL_MS, startedAt);
   }
 
@@ -270,7 +281,7 @@
     el.presetDescription.textContent = preset.description;
     el.regimen.value = preset.regimen;
     el.observe.value = preset.observe;
-    controlsFromRegimen(preset.regimen);
+    followRegimen(preset.regimen);
     schedule(0, performance.now());
   }
 
@@ -285,6 +296,7 @@
     el.preset.append(...presets.map((p) => new Option(p.title, p.name)));
     el.dose.max = String(options.limits.max_dose_mg);
     el.taperTo.max = String(options.limits.max_dose_mg);
+    el.taperFrom.max = String(options.limits.max_dose_mg);
     el.days.max = String(options.limits.max_span_days);
 
     const shared = new URLSearchParams(location.search);
@@ -292,7 +304,7 @@
     const regimen = shared.get("regimen");
     if (regimen) {
       el.regimen.value = regimen;
-      controlsFromRegimen(regimen);
+      followRegimen(regimen);
       const preset = presets.find((p) => p.regimen === regimen && p.observe === el.observe.value);
       if (preset) { el.preset.value = preset.name; el.presetDescription.textContent = preset.description; }
     } else {
@@ -301,14 +313,14 @@
     }
 
     for (const control of [el.drug, el.route, el.dose, el.interval, el.days, el.after,
-      el.taperDays, el.taperTo, el.waitDays]) {
+      el.taperFrom, el.taperDays, el.taperTo, el.waitDays]) {
       control.addEventListener("input", controlChanged);
     }
     el.preset.addEventListener("change", choosePreset);
     el.regimen.addEventListener("input", () => {
       el.preset.value = "";
       el.presetDescription.textContent = "";
-      controlsFromRegimen(el.regimen.value);
+      followRegimen(el.regimen.value);
       schedule(DEBOUNCE_TYPING_MS, performance.now());
     });
     el.observe.addEventListener("input", () => schedule(DEBOUNCE_TYPING_MS, performance.now()));
