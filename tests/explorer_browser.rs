@@ -101,6 +101,20 @@ fn drive(page_ws: &str, port: u16) {
     );
     assert_eq!(unlabelled, json!([]), "controls without a label");
 
+    // The keyboard reaches the controls in reading order.
+    cdp.eval("document.activeElement && document.activeElement.blur()");
+    let mut focused = Vec::new();
+    for _ in 0..4 {
+        for kind in ["keyDown", "keyUp"] {
+            cdp.call(
+                "Input.dispatchKeyEvent",
+                json!({ "type": kind, "key": "Tab", "code": "Tab", "windowsVirtualKeyCode": 9 }),
+            );
+        }
+        focused.push(cdp.eval("document.activeElement.id"));
+    }
+    assert_eq!(focused, ["preset", "drug", "route", "dose"], "Tab order");
+
     // Type a regimen into the text box.
     cdp.eval("(() => { const r = document.getElementById('regimen'); r.focus(); r.select(); })()");
     cdp.call("Input.insertText", json!({ "text": "10mg iv q6h x 10d" }));
@@ -141,6 +155,9 @@ fn drive(page_ws: &str, port: u16) {
         }
     ));
 
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    cdp.screenshot(&target.join("explorer-screenshot.png"));
+
     // A lesson preset: the text box, the window and the controls follow it.
     choose_preset(&mut cdp, "taper", "4");
     let taper = state(&mut cdp);
@@ -166,9 +183,6 @@ fn drive(page_ws: &str, port: u16) {
     cdp.drain();
     let problems = cdp.console_problems();
     assert!(problems.is_empty(), "console errors: {problems:#?}");
-
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
-    cdp.screenshot(&target.join("explorer-screenshot.png"));
 
     // Phone width: one column, nothing wider than the screen.
     set_viewport(&mut cdp, 390, 844, true);
