@@ -412,6 +412,13 @@ fn the_page_is_served_whole_from_memory_with_the_disclaimer() {
         serde_json::from_slice(&answer(&site, "/api/options").body).expect("JSON options");
     assert_eq!(options["drugs"][0]["name"], "heroin");
     assert_eq!(options["default_observe"], "10d");
+    let index: serde_json::Value =
+        serde_json::from_slice(&answer(&site, "/api").body).expect("JSON endpoint list");
+    assert_eq!(
+        index.as_array().map(Vec::len),
+        Some(ENDPOINTS.len()),
+        "/api lists every endpoint"
+    );
 }
 
 #[test]

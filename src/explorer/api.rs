@@ -120,6 +120,19 @@ pub struct Endpoint {
 /// Every API endpoint.
 pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint {
+        path: "/api",
+        params: &[],
+        returns: "this list: every endpoint with its parameters and what it returns",
+        answer: |_, _| {
+            let list: Vec<_> = ENDPOINTS
+                .iter()
+                .map(|e| serde_json::json!({ "path": e.path, "params": e.params, "returns": e.returns }))
+                .collect();
+            let json = serde_json::to_string_pretty(&list).map_err(internal)?;
+            Ok(Reply::ok(JSON, format!("{json}\n")))
+        },
+    },
+    Endpoint {
         path: "/api/simulate",
         params: &["regimen", "observe", "dt"],
         returns: "the time series as JSON, as `simulate --format json`",
@@ -191,13 +204,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     },
 ];
 
-/// The page and its two files, embedded in the binary.
+/// The page, with a placeholder for the disclaimer.
+const INDEX_HTML: &str = include_str!("page/index.html");
+
+/// The page and its two files, embedded in the binary: path, content type, text.
 const PAGE: &[(&str, &str, &str)] = &[
-    (
-        "/",
-        "text/html; charset=utf-8",
-        include_str!("page/index.html"),
-    ),
+    ("/", "text/html; charset=utf-8", INDEX_HTML),
     (
         "/explorer.js",
         "text/javascript; charset=utf-8",
@@ -282,7 +294,7 @@ impl Site {
         };
         let options_json = format!("{}\n", serde_json::to_string(&options)?);
         let presets_json = format!("{}\n", serde_json::to_string(presets)?);
-        let index_html = PAGE[0].2.replace(DISCLAIMER_SLOT, DISCLAIMER);
+        let index_html = INDEX_HTML.replace(DISCLAIMER_SLOT, DISCLAIMER);
         Ok(Site {
             model,
             index_html,
