@@ -389,6 +389,9 @@ fn the_page_is_served_whole_from_memory_with_the_disclaimer() {
     let html = page.text();
     assert!(html.contains(opioid_sim::report::DISCLAIMER));
     assert!(!html.contains("{{"), "every placeholder is filled");
+    let shared = answer(&site, "/?regimen=10mg+iv+q8h+x+14d&observe=12d");
+    assert_eq!(shared.status, 200, "a shared link opens the page");
+    assert_eq!(shared.body, page.body);
     for (path, kind) in [
         ("/explorer.js", "text/javascript"),
         ("/explorer.css", "text/css"),
@@ -515,4 +518,61 @@ fn the_server_keeps_serving_after_a_thousand_bad_requests() {
     assert_eq!(good.status, 200, "{}", good.text());
     let v: serde_json::Value = serde_json::from_slice(&good.body).expect("JSON");
     assert_eq!(v["doses"], 1);
+}
+
+// ---- The `serve` command ----
+
+/// A `serve` process started by a test; killed (by its own id) when dropped.
+struct ServeProcess(std::process::Child);
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_prints_its_local_address_and_answers_there() {
+    use std::io::BufRead as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_opioid-sim"))
+        .args(["serve", "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let _serve = ServeProcess(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("serve prints a line");
+    assert!(
+        line.starts_with("opioid-sim explorer: open http://127.0.0.1:")
+            && line.contains("this machine only"),
+        "{line}"
+    );
+    let port: u16 = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .expect("a port in the address");
+    let page = get(port, "/");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("opioid-sim explorer"));
+
+    // The same port again: a one-line error and exit code 2.
+    let busy = Command::new(env!("CARGO_BIN_EXE_opioid-sim"))
+        .args(["serve", "--port", &port.to_string()])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(busy.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&busy.stderr);
+    assert!(
+        err.starts_with(&format!("error: cannot listen on 127.0.0.1:{port}:"))
+            && err.contains("choose another port")
+            && err.trim_end().lines().count() == 1,
+        "{err}"
+    );
 }

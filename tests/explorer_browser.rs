@@ -194,6 +194,27 @@ fn drive(page_ws: &str, port: u16) {
     cdp.screenshot_full_page(&target.join("explorer-screenshot-phone.png"));
     set_viewport(&mut cdp, 1280, 720, false);
 
+    // A shared link: the page reads the regimen and the window from its address.
+    cdp.call(
+        "Page.navigate",
+        json!({ "url": format!(
+            "http://127.0.0.1:{port}/?regimen=10mg+iv+q8h+x+14d+then+wait+21d+then+10mg+iv&observe=2d"
+        ) }),
+    );
+    cdp.wait_for("document.body && document.body.dataset.updates === '1'");
+    let shared = state(&mut cdp);
+    assert_eq!(
+        shared["regimen"],
+        "10mg iv q8h x 14d then wait 21d then 10mg iv"
+    );
+    assert_eq!(shared["observe"], "2d");
+    assert_eq!(shared["after"], "relapse", "the controls read the link too");
+    assert_eq!(
+        cdp.eval("document.getElementById('preset').value"),
+        "relapse-after-abstinence",
+        "a link to a lesson scenario selects its preset"
+    );
+
     // A mistake in the text box: the CLI's message, inline, and the chart kept.
     cdp.eval("(() => { const r = document.getElementById('regimen'); r.focus(); r.select(); })()");
     cdp.call("Input.insertText", json!({ "text": "10mg ivv q8h x 14d" }));

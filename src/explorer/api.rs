@@ -319,10 +319,8 @@ impl Site {
             .reply();
         }
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        // The page's own query (a shared link's `?regimen=...`) is read by the page, not here.
         if let Some((_, content_type, body)) = PAGE.iter().find(|(p, _, _)| *p == path) {
-            if !query.is_empty() {
-                return ApiError::bad_request(format!("{path} takes no parameters")).reply();
-            }
             let body: &str = if path == "/" { &self.index_html } else { body };
             return Reply::ok(content_type, body.as_bytes());
         }
