@@ -160,6 +160,7 @@
     clearErrors();
     const url = URL.createObjectURL(svg);
     el.chart.onload = () => {
+      el.chart.hidden = false;
       if (chartUrl) URL.revokeObjectURL(chartUrl);
       chartUrl = url;
       const ms = Math.round(performance.now() - startedAt);
@@ -243,7 +244,13 @@
     clearErrors();
     el.results.setAttribute("aria-busy", "false");
     el.chart.classList.add("stale");
-    showStatus("The chart shows the last schedule that worked.");
+    if (chartUrl) {
+      showStatus("The chart shows the last schedule that worked.");
+    } else {
+      el.runTitle.textContent = "No chart yet";
+      showStatus(`Correct the ${message.startsWith("observe:") ? "window" : "regimen"} ` +
+        "(see the message under it) to see its chart.");
+    }
     const aboutObserve = message.startsWith("observe:");
     const input = aboutObserve ? el.observe : el.regimen;
     const box = aboutObserve ? el.observeError : el.regimenError;
