@@ -28,7 +28,9 @@
   /** Number of the latest update started; older answers are dropped. */
   let latest = 0;
   let debounceTimer = 0;
+  /** The object URL of the chart shown, and of one still loading. */
   let chartUrl = "";
+  let pendingUrl = "";
 
   const DEBOUNCE_CONTROL_MS = 60;
   const DEBOUNCE_TYPING_MS = 300;
@@ -144,7 +146,10 @@
         fetch(`/api/summary?${params}`),
       ]);
     } catch (e) {
-      if (id === latest) showStatus(`The explorer server does not answer (${e.message}); is it still running?`);
+      if (id === latest) {
+        el.results.setAttribute("aria-busy", "false");
+        showStatus(`The explorer server does not answer (${e.message}); is it still running?`);
+      }
       return;
     }
     if (id !== latest) return;
@@ -159,10 +164,14 @@
     if (id !== latest) return;
     clearErrors();
     const url = URL.createObjectURL(svg);
+    // A chart still loading when a newer one arrives is never shown: free it now.
+    if (pendingUrl) URL.revokeObjectURL(pendingUrl);
+    pendingUrl = url;
     el.chart.onload = () => {
       el.chart.hidden = false;
       if (chartUrl) URL.revokeObjectURL(chartUrl);
       chartUrl = url;
+      pendingUrl = "";
       const ms = Math.round(performance.now() - startedAt);
       document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
       document.body.dataset.lastUpdateMs = String(ms);
