@@ -6,23 +6,34 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 use opioid_sim::chart::{
     plot_figure, write_chart, write_lesson, Format as ImageFormat, LessonChart, Size,
 };
+use opioid_sim::dose::Route;
 use opioid_sim::model::Model;
 use opioid_sim::output::{to_csv, to_json, write_atomic};
-use opioid_sim::regimen::parse_duration_h;
+use opioid_sim::regimen::{self, parse_duration_h};
 use opioid_sim::report::{sensitivity_text, summary_text};
-use opioid_sim::scenario::Scenario;
-use opioid_sim::simulation::{simulate, summarize, SimOptions};
-use opioid_sim::{model, sensitivity, toml_file};
+use opioid_sim::scenario::{self, Scenario};
+use opioid_sim::simulation::{check_observe, simulate, summarize, SimOptions};
+use opioid_sim::{model, nonmem, sensitivity, toml_file, validation};
 
-/// A teaching simulator of opioid tolerance and physical dependence.
-/// Teaching model, not medical advice.
+/// The disclaimer, in the top-level help and on every chart.
+const DISCLAIMER: &str = "Teaching model, not medical advice: its numbers are model quantities \
+for an average adult, not predictions for any person. Do not use it to plan, dose, taper or stop \
+any drug.";
+
+/// A teaching simulator of opioid tolerance and physical dependence: heroin -> 6-MAM ->
+/// morphine -> MOR activation -> dopamine, with tolerance, dependence and withdrawal.
 #[derive(Debug, Parser)]
-#[command(name = "opioid-sim", version, about, long_about = None)]
+#[command(
+    name = "opioid-sim",
+    version,
+    after_help = format!("{DISCLAIMER}\n\nStart with: opioid-sim summary --regimen \"10mg iv q8h x 14d\"\n\
+        See what exists: opioid-sim list drugs|routes|scenarios|charts|parameters")
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -31,15 +42,27 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Simulate a regimen and write the time series (CSV or JSON).
+    #[command(after_help = grammar_help())]
     Simulate(SimulateArgs),
     /// Print the headline numbers of a regimen: withdrawal, tolerance, dopamine.
+    #[command(after_help = grammar_help())]
     Summary(SummaryArgs),
     /// Write the lesson charts (PNG and SVG) and their index README.md.
     Lesson(LessonArgs),
     /// Chart a regimen: drug levels, MOR activation, dopamine, tolerance and withdrawal.
+    #[command(after_help = grammar_help())]
     Plot(PlotArgs),
     /// How much each model parameter moves the headline numbers of a regimen (elasticities).
+    #[command(after_help = grammar_help())]
     Sensitivity(SensitivityArgs),
+    /// Check the model against every validation target (models/validation.toml): one line per
+    /// target, a report with charts with --out, exit 1 if any target fails.
+    Validate(ValidateArgs),
+    /// List what exists: drugs, routes, scenarios, charts or the model's parameters.
+    List(ListArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) to standard
+    /// output, e.g. `opioid-sim completions bash > ~/.local/share/bash-completion/completions/opioid-sim`.
+    Completions(CompletionsArgs),
     /// Serve the explorer: a local web page to change a schedule and watch the body respond.
     Serve(ServeArgs),
 }
@@ -54,24 +77,37 @@ struct ServeArgs {
     open: bool,
 }
 
-/// Where the regimen comes from, and which model runs it.
+/// The regimen grammar in short, from the built-in model's drugs and the parser's limits.
+fn grammar_help() -> String {
+    let drugs: Vec<String> = Model::default_heroin()
+        .map(|m| m.drug_names().iter().map(|d| d.to_string()).collect())
+        .unwrap_or_default();
+    regimen::grammar_summary(&drugs)
+}
+
+/// Where the regimen comes from: typed text or a scenario (exactly one).
 #[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
 struct InputArgs {
-    /// Regimen text, e.g. "10mg iv q8h x 14d then wait 21d then 10mg iv".
-    #[arg(
-        long,
-        short = 'r',
-        conflicts_with = "scenario",
-        required_unless_present = "scenario",
-        allow_hyphen_values = true
-    )]
+    /// Regimen text, e.g. "10mg iv q8h x 14d then wait 21d then 10mg iv" (grammar below).
+    #[arg(long, short = 'r', allow_hyphen_values = true)]
     regimen: Option<String>,
-    /// Scenario file (TOML), e.g. models/scenarios/two-weeks-then-stop.toml.
+    /// Scenario file (TOML), or the name of a built-in scenario, e.g. two-weeks-then-stop
+    /// (see `opioid-sim list scenarios`).
     #[arg(long, short = 's')]
     scenario: Option<PathBuf>,
-    /// How long to keep simulating after the last dose, e.g. 10d, 36h [default: 10d, or the
-    /// scenario's `observe`].
+    /// NONMEM-style dosing file (CSV: ID, TIME in h, AMT in mg, DRUG and ROUTE or CMT, optional
+    /// II and ADDL); several IDs are several subjects (simulate --format nonmem).
     #[arg(long)]
+    doses: Option<PathBuf>,
+}
+
+/// Which model runs the regimen, and for how long.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// How long to keep simulating after the last dose, e.g. 10d, 36h; at most 365 days
+    /// [default: 10d, or the scenario's `observe`].
+    #[arg(long, allow_hyphen_values = true)]
     observe: Option<String>,
     /// Model file (TOML) to use instead of the built-in heroin model.
     #[arg(long)]
@@ -82,14 +118,17 @@ struct InputArgs {
 struct SimulateArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    run: RunArgs,
     /// Output grid spacing, e.g. 5min, 1h.
-    #[arg(long, default_value = "5min")]
+    #[arg(long, default_value = "5min", allow_hyphen_values = true)]
     dt: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Csv)]
     format: Format,
-    /// Output file (written atomically); standard output if absent.
-    #[arg(long, short = 'o')]
+    /// Output file (written atomically; an existing symlink is followed and the file's
+    /// permissions kept); standard output if absent or `-`.
+    #[arg(long, short = 'o', allow_hyphen_values = true)]
     out: Option<PathBuf>,
 }
 
@@ -97,6 +136,8 @@ struct SimulateArgs {
 struct SummaryArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    run: RunArgs,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -110,10 +151,8 @@ struct LessonArgs {
     /// Chart size: slide (1600x900), print (2400x1500) or WIDTHxHEIGHT in pixels.
     #[arg(long, default_value = "slide", value_parser = parse_size)]
     size: Size,
-    /// Write only this chart (repeatable; the index README.md needs all of them). One of:
-    /// single-vs-repeated, pk-metabolites, routes, dopamine-repeated, tolerance-dose-response,
-    /// withdrawal-vs-duration, dependence-threshold, recovery-and-relapse, naloxone-challenge,
-    /// methadone-vs-heroin, buprenorphine-induction.
+    /// Write only this chart (repeatable; the index README.md needs all of them); the names
+    /// are listed by `opioid-sim list charts`.
     #[arg(long = "chart", value_name = "NAME", value_parser = parse_chart)]
     charts: Vec<LessonChart>,
 }
@@ -122,6 +161,8 @@ struct LessonArgs {
 struct PlotArgs {
     #[command(flatten)]
     input: InputArgs,
+    #[command(flatten)]
+    run: RunArgs,
     /// Output image, .png or .svg (written atomically).
     #[arg(long, short = 'o', default_value = "opioid-sim-plot.png")]
     out: PathBuf,
@@ -134,8 +175,10 @@ struct PlotArgs {
 struct SensitivityArgs {
     #[command(flatten)]
     input: InputArgs,
-    /// Relative change applied to each parameter, down and up, in percent.
-    #[arg(long, default_value_t = 10.0)]
+    #[command(flatten)]
+    run: RunArgs,
+    /// Relative change applied to each parameter, down and up, in percent (above 0, at most 50).
+    #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
     step_pct: f64,
     /// Show only the N parameters with the largest effect (0 for all).
     #[arg(long, default_value_t = 15)]
@@ -143,6 +186,62 @@ struct SensitivityArgs {
     /// Print the whole analysis as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also draw a tornado chart (.png or .svg) of the largest elasticities.
+    #[arg(long, value_name = "FILE")]
+    chart: Option<PathBuf>,
+    /// Chart size: slide (1600x900), print (2400x1500) or WIDTHxHEIGHT in pixels.
+    #[arg(long, default_value = "slide", value_parser = parse_size)]
+    size: Size,
+}
+
+#[derive(Debug, Args)]
+struct ValidateArgs {
+    /// Folder for the report (README.md and one SVG chart per target), created if missing;
+    /// the committed report is plots/validation.
+    #[arg(long, short = 'o')]
+    out: Option<PathBuf>,
+    /// Model file (TOML) to check instead of the built-in heroin model.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Targets file (TOML) instead of the built-in models/validation.toml.
+    #[arg(long)]
+    targets: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// What to list.
+    #[arg(
+        value_enum,
+        value_name = "drugs|routes|scenarios|charts|parameters|model"
+    )]
+    what: ListWhat,
+    /// Model file (TOML) for `drugs`, `routes` and `parameters` instead of the built-in model.
+    #[arg(long)]
+    model: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ListWhat {
+    /// The drugs of the model, with their routes.
+    Drugs,
+    /// The routes of administration, with the drugs that have each.
+    Routes,
+    /// The built-in scenarios (usable by name with --scenario).
+    Scenarios,
+    /// The lesson charts.
+    Charts,
+    /// The model's parameters: value, unit, confidence and source.
+    Parameters,
+    /// The model for a pharmacologist: equations and every parameter, as Markdown (MODEL.md).
+    Model,
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "bash|zsh|fish|elvish|powershell")]
+    shell: clap_complete::Shell,
 }
 
 fn parse_size(text: &str) -> Result<Size, String> {
@@ -159,6 +258,8 @@ fn parse_chart(text: &str) -> Result<LessonChart, String> {
 enum Format {
     Csv,
     Json,
+    /// NONMEM-style dataset: ID, TIME, AMT, CMT, EVID, MDV, DV, DRUG, ROUTE, then every column.
+    Nonmem,
 }
 
 /// The regimen, model and window a command runs, after validation.
@@ -166,50 +267,107 @@ struct Run {
     scenario: Scenario,
     model: Model,
     observe_h: f64,
+    /// Every subject of a dosing file (ID and regimen); one subject, ID 1, otherwise.
+    subjects: Vec<(String, Scenario)>,
 }
 
-fn load(input: &InputArgs) -> Result<Run> {
-    let model = match &input.model {
+fn load_model(path: Option<&PathBuf>) -> Result<Model> {
+    Ok(match path {
         Some(path) => Model::from_path(path)?,
         None => Model::default_heroin().context("the built-in model is invalid (a bug)")?,
+    })
+}
+
+fn load(input: &InputArgs, run: &RunArgs) -> Result<Run> {
+    let model = load_model(run.model.as_ref())?;
+    let subjects: Vec<(String, Scenario)> = match (&input.regimen, &input.scenario, &input.doses) {
+        (Some(text), None, None) => vec![("1".into(), Scenario::from_regimen_text(text)?)],
+        (None, Some(path), None) => vec![("1".into(), Scenario::from_path_or_name(path)?)],
+        (None, None, Some(path)) => {
+            let text = toml_file::read(path, "dosing")?;
+            nonmem::read_doses(&text, &path.display().to_string(), &model)?
+                .into_iter()
+                .map(|(id, regimen)| {
+                    let scenario = Scenario {
+                        title: format!("{} (ID {id})", path.display()),
+                        description: String::new(),
+                        regimen_text: regimen.describe(),
+                        regimen,
+                        observe_h: None,
+                    };
+                    (id, scenario)
+                })
+                .collect()
+        }
+        _ => bail!("give one of --regimen TEXT, --scenario FILE or --doses FILE"),
     };
-    let scenario = match (&input.regimen, &input.scenario) {
-        (Some(text), None) => Scenario::from_regimen_text(text)?,
-        (None, Some(path)) => Scenario::from_path(path)?,
-        _ => bail!("give either --regimen TEXT or --scenario FILE"),
-    };
-    let observe_h = match &input.observe {
+    let scenario = subjects[0].1.clone();
+    let observe_h = match &run.observe {
         Some(text) => parse_duration_h(text).context("--observe")?,
         None => scenario.observe_h.unwrap_or(240.0),
     };
+    check_observe(observe_h)?;
     Ok(Run {
         scenario,
         model,
         observe_h,
+        subjects,
     })
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// [`load`] for the commands that run one subject.
+fn load_one(input: &InputArgs, run: &RunArgs) -> Result<Run> {
+    let run = load(input, run)?;
+    if run.subjects.len() > 1 {
+        bail!(
+            "--doses: the file has {} subjects (IDs); this command runs one: keep one ID, or use simulate --format nonmem",
+            run.subjects.len()
+        );
+    }
+    Ok(run)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Simulate(args) => {
-            let run = load(&args.input)?;
+            let run = load(&args.input, &args.run)?;
             let opts = SimOptions {
                 observe_h: run.observe_h,
                 dt_h: parse_duration_h(&args.dt).context("--dt")?,
                 ..SimOptions::default()
             };
-            let traj = simulate(&run.model, &run.scenario.regimen, &opts)?;
+            if run.subjects.len() > 1 && !matches!(args.format, Format::Nonmem) {
+                bail!(
+                    "--doses: the file has {} subjects (IDs); write them with --format nonmem, which has an ID column",
+                    run.subjects.len()
+                );
+            }
             let text = match args.format {
-                Format::Csv => to_csv(&traj),
-                Format::Json => to_json(&traj, &run.scenario.regimen.describe(), &run.model.name),
+                Format::Csv => to_csv(&simulate(&run.model, &run.scenario.regimen, &opts)?),
+                Format::Json => to_json(
+                    &simulate(&run.model, &run.scenario.regimen, &opts)?,
+                    &run.scenario.regimen.describe(),
+                    &run.model.name,
+                ),
+                Format::Nonmem => {
+                    let mut text = String::new();
+                    for (n, (id, scenario)) in run.subjects.iter().enumerate() {
+                        let traj = simulate(&run.model, &scenario.regimen, &opts)?;
+                        if n == 0 {
+                            text.push_str(&nonmem::header(&traj));
+                        }
+                        nonmem::write_subject(&mut text, id, &traj, &scenario.regimen, &run.model);
+                    }
+                    text
+                }
             };
             match &args.out {
-                Some(path) => write_atomic(path, text.as_bytes())?,
-                None => to_stdout(&text)?,
+                Some(path) if path.as_os_str() != "-" => write_atomic(path, text.as_bytes())?,
+                _ => to_stdout(&text)?,
             }
         }
         Command::Summary(args) => {
-            let run = load(&args.input)?;
+            let run = load_one(&args.input, &args.run)?;
             let summary = summarize(&run.model, &run.scenario.regimen, run.observe_h)?;
             if args.json {
                 to_stdout(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
@@ -244,7 +402,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Plot(args) => {
             ImageFormat::of_path(&args.out)?;
-            let run = load(&args.input)?;
+            let run = load_one(&args.input, &args.run)?;
             let fig = plot_figure(
                 &run.model,
                 &run.scenario.title,
@@ -261,14 +419,11 @@ fn run(cli: Cli) -> Result<()> {
                     args.step_pct
                 );
             }
-            let run = load(&args.input)?;
-            let (text, origin) = match &args.input.model {
-                Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),
-                None => (
-                    model::DEFAULT_MODEL_TOML.to_string(),
-                    "models/heroin.toml (embedded)".to_string(),
-                ),
-            };
+            if let Some(path) = &args.chart {
+                ImageFormat::of_path(path)?;
+            }
+            let run = load_one(&args.input, &args.run)?;
+            let (text, origin) = model_text(args.run.model.as_ref())?;
             let report = sensitivity::analyse(
                 &text,
                 &origin,
@@ -276,15 +431,123 @@ fn run(cli: Cli) -> Result<()> {
                 run.observe_h,
                 args.step_pct / 100.0,
             )?;
+            if let Some(path) = &args.chart {
+                let top = if args.top == 0 { usize::MAX } else { args.top };
+                let fig = opioid_sim::chart::tornado::tornado_figure(&report, &run.model, top);
+                write_chart(&fig, args.size, path)?;
+            }
             if args.json {
                 to_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
             } else {
                 to_stdout(&sensitivity_text(&report, args.top))?;
             }
         }
+        Command::Validate(args) => {
+            let model = load_model(args.model.as_ref())?;
+            let targets = match &args.targets {
+                Some(path) => validation::targets_from_toml(
+                    &toml_file::read(path, "targets")?,
+                    &path.display().to_string(),
+                )?,
+                None => validation::default_targets()
+                    .context("the built-in validation targets are invalid (a bug)")?,
+            };
+            let outcomes: Vec<validation::Outcome> =
+                targets.iter().map(|t| t.run(&model)).collect();
+            to_stdout(&validation::report::terminal_lines(&outcomes))?;
+            if let Some(dir) = &args.out {
+                let written = validation::report::write(&outcomes, &model, dir)?;
+                to_stdout(&format!(
+                    "wrote the report ({} files) to {}\n",
+                    written.len(),
+                    dir.display()
+                ))?;
+            }
+            if outcomes
+                .iter()
+                .any(|o| o.verdict == validation::Verdict::Fails)
+            {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::List(args) => to_stdout(&list(&args)?)?,
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "opioid-sim", &mut script);
+            to_stdout(&String::from_utf8_lossy(&script))?;
+        }
         Command::Serve(args) => serve(&args)?,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The text of a model file and its name for messages (the built-in model's without a path).
+fn model_text(path: Option<&PathBuf>) -> Result<(String, String)> {
+    Ok(match path {
+        Some(path) => (toml_file::read(path, "model")?, path.display().to_string()),
+        None => (
+            model::DEFAULT_MODEL_TOML.to_string(),
+            "models/heroin.toml".to_string(),
+        ),
+    })
+}
+
+/// The text `opioid-sim list WHAT` prints.
+fn list(args: &ListArgs) -> Result<String> {
+    let mut out = String::new();
+    match args.what {
+        ListWhat::Drugs => {
+            let model = load_model(args.model.as_ref())?;
+            for drug in &model.drugs {
+                let routes: Vec<&str> = drug.routes.iter().map(|r| r.route.name()).collect();
+                out += &format!("{:<16} routes: {}\n", drug.name, routes.join(", "));
+            }
+        }
+        ListWhat::Routes => {
+            let model = load_model(args.model.as_ref())?;
+            for route in Route::ALL {
+                let drugs: Vec<&str> = model
+                    .drugs
+                    .iter()
+                    .filter(|d| d.route(route).is_some())
+                    .map(|d| d.name.as_str())
+                    .collect();
+                let drugs = if drugs.is_empty() {
+                    "(no drug in this model)".to_string()
+                } else {
+                    drugs.join(", ")
+                };
+                out += &format!("{:<12} drugs: {drugs}\n", route.name());
+            }
+        }
+        ListWhat::Scenarios => {
+            for (name, _) in scenario::BUILT_IN {
+                let s = Scenario::built_in(name)
+                    .context("a built-in scenario is missing (a bug)")?
+                    .context("a built-in scenario does not load (a bug)")?;
+                out += &format!("{name:<32} {}: {}\n", s.title, s.regimen_text);
+            }
+        }
+        ListWhat::Charts => {
+            for chart in LessonChart::ALL {
+                out += &format!("{:<26} {}\n", chart.name(), chart.heading());
+            }
+        }
+        ListWhat::Model => {
+            let (text, origin) = model_text(args.model.as_ref())?;
+            out = model::doc::model_markdown(&text, &origin)?;
+        }
+        ListWhat::Parameters => {
+            let (text, origin) = model_text(args.model.as_ref())?;
+            for (name, p) in sensitivity::documented_parameters(&text, &origin)? {
+                out += &format!(
+                    "{name}\t{} {}\t{:?}\t{}\n",
+                    p.value, p.unit, p.confidence, p.source
+                );
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Starts the explorer, says where it is, and serves until the process is stopped.
@@ -314,10 +577,45 @@ fn to_stdout(text: &str) -> Result<()> {
     }
 }
 
+/// A clap error as one line: the error and its tip, without the usage block (which `--help`
+/// shows), and a pointer to `--help`.
+fn one_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let parts: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !(l.is_empty() || l.starts_with("Usage:") || l.starts_with("For more information"))
+        })
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect();
+    format!("{}; see --help", parts.join(" "))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print to standard output and succeed.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let names: Vec<String> = Cli::command()
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .filter(|n| n != "help")
+                .collect();
+            eprintln!("error: give a command: {}; see --help", names.join(", "));
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            return ExitCode::from(2);
+        }
+    };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

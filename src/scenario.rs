@@ -27,17 +27,85 @@ pub enum ScenarioError {
         /// File name.
         origin: String,
     },
+    /// A title or description longer than its limit.
+    #[error(
+        "{origin}: {field} is {chars} characters long, more than the limit of {max}; shorten it"
+    )]
+    TextTooLong {
+        /// File name.
+        origin: String,
+        /// `title` or `description`.
+        field: &'static str,
+        /// Its length in characters.
+        chars: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Neither a scenario file nor the name of a built-in scenario.
+    #[error(
+        "no scenario file {given} and no built-in scenario of that name; built-in scenarios: {}",
+        BUILT_IN.map(|(name, _)| name).join(", ")
+    )]
+    NotFound {
+        /// The path or name given.
+        given: String,
+    },
     /// The regimen text or the observation window does not parse.
-    #[error("{origin}: {field}: {source}")]
+    #[error("{origin}: {field}: {error}")]
     Regimen {
         /// File name.
         origin: String,
         /// `regimen`, `phases` or `observe`.
         field: &'static str,
-        /// The parser's error.
-        source: RegimenError,
+        /// The parser's error (part of this error's message, not a separate cause, so that
+        /// it is printed once).
+        error: RegimenError,
     },
 }
+
+/// The longest title, in characters (it is a chart's heading).
+pub const MAX_TITLE_CHARS: usize = 200;
+/// The longest description, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
+
+/// The scenarios shipped in `models/scenarios/`, embedded in the binary so that
+/// `--scenario two-weeks-then-stop` works by name from anywhere. A test checks that this
+/// table lists every file in that folder.
+pub const BUILT_IN: [(&str, &str); 9] = [
+    (
+        "single-dose",
+        include_str!("../models/scenarios/single-dose.toml"),
+    ),
+    (
+        "two-weeks-then-stop",
+        include_str!("../models/scenarios/two-weeks-then-stop.toml"),
+    ),
+    (
+        "relapse-after-abstinence",
+        include_str!("../models/scenarios/relapse-after-abstinence.toml"),
+    ),
+    ("taper", include_str!("../models/scenarios/taper.toml")),
+    (
+        "smoked-then-less",
+        include_str!("../models/scenarios/smoked-then-less.toml"),
+    ),
+    (
+        "oral-heroin",
+        include_str!("../models/scenarios/oral-heroin.toml"),
+    ),
+    (
+        "naloxone-after-two-weeks",
+        include_str!("../models/scenarios/naloxone-after-two-weeks.toml"),
+    ),
+    (
+        "methadone-maintenance-then-stop",
+        include_str!("../models/scenarios/methadone-maintenance-then-stop.toml"),
+    ),
+    (
+        "buprenorphine-induction",
+        include_str!("../models/scenarios/buprenorphine-induction.toml"),
+    ),
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -77,6 +145,25 @@ impl Scenario {
         })
     }
 
+    /// A built-in scenario by name (see [`BUILT_IN`]).
+    pub fn built_in(name: &str) -> Option<Result<Scenario, ScenarioError>> {
+        BUILT_IN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, text)| Scenario::from_toml_str(text, &format!("{n} (built-in)")))
+    }
+
+    /// Loads a scenario file, or, when no file is at `path` and it names a built-in
+    /// scenario (`two-weeks-then-stop`, with or without `.toml`), that scenario.
+    pub fn from_path_or_name(path: &Path) -> Result<Scenario, ScenarioError> {
+        if path.exists() {
+            return Scenario::from_path(path);
+        }
+        let given = path.display().to_string();
+        let name = given.strip_suffix(".toml").unwrap_or(&given);
+        Scenario::built_in(name).unwrap_or(Err(ScenarioError::NotFound { given }))
+    }
+
     /// Loads a scenario file.
     pub fn from_path(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = toml_file::read(path, "scenario")?;
@@ -86,6 +173,20 @@ impl Scenario {
     /// Parses scenario text; `origin` names it in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         let file: ScenarioFile = toml_file::parse(text, origin)?;
+        for (field, value, max) in [
+            ("title", &file.title, MAX_TITLE_CHARS),
+            ("description", &file.description, MAX_DESCRIPTION_CHARS),
+        ] {
+            let chars = value.as_deref().map_or(0, |v| v.chars().count());
+            if chars > max {
+                return Err(ScenarioError::TextTooLong {
+                    origin: origin.to_string(),
+                    field,
+                    chars,
+                    max,
+                });
+            }
+        }
         let (field, regimen_text) = match (file.regimen, file.phases) {
             (Some(r), None) => ("regimen", r),
             (None, Some(p)) if !p.is_empty() => ("phases", p.join(" then ")),
@@ -96,10 +197,10 @@ impl Scenario {
             }
         };
         let wrap = |field: &'static str| {
-            move |source: RegimenError| ScenarioError::Regimen {
+            move |error: RegimenError| ScenarioError::Regimen {
                 origin: origin.to_string(),
                 field,
-                source,
+                error,
             }
         };
         let regimen = Regimen::parse(&regimen_text).map_err(wrap(field))?;

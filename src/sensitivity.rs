@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use crate::model::file::ModelFile;
+use crate::model::param::Param;
 use crate::model::{Model, ModelError};
 use crate::regimen::Regimen;
 use crate::simulation::{summarize, SimError, Summary};
@@ -129,6 +130,26 @@ fn find_params(
         }
         _ => {}
     }
+}
+
+/// Every documented parameter of a model text, by its dotted name (`species.morphine.clearance`),
+/// in file order: what `opioid-sim list parameters` prints.
+pub fn documented_parameters(
+    model_text: &str,
+    origin: &str,
+) -> Result<Vec<(String, Param)>, ModelError> {
+    // Validate first: a list of a model that does not load would mislead.
+    Model::from_toml_str(model_text, origin)?;
+    let tree: toml::Value = toml_file::parse(model_text, origin)?;
+    let mut found = Vec::new();
+    find_params(&tree, &mut Vec::new(), "", &mut found);
+    Ok(found
+        .into_iter()
+        .filter_map(|(path, name)| {
+            let table = param_table_ref(&tree, &path)?.clone();
+            table.try_into::<Param>().ok().map(|p| (name, p))
+        })
+        .collect())
 }
 
 fn param_table_ref<'a>(root: &'a toml::Value, path: &[Seg]) -> Option<&'a toml::Value> {

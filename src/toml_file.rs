@@ -29,12 +29,34 @@ pub enum FileError {
     },
 }
 
-/// Reads a whole file as text.
+/// The largest model or scenario file read, in bytes. The shipped model is about 40 kB; the
+/// limit stops a wrong path (`/dev/zero`, a video) from filling memory.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a whole file as text, refusing more than [`MAX_FILE_BYTES`].
 pub fn read(path: &std::path::Path, kind: &'static str) -> Result<String, FileError> {
-    std::fs::read_to_string(path).map_err(|e| FileError::Io {
+    use std::io::Read as _;
+    let io = |reason: String| FileError::Io {
         kind,
         path: path.display().to_string(),
-        reason: e.to_string(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| io(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io(e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(io(format!(
+            "it is larger than {} MB; a {kind} file is a small TOML text file",
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        io(format!(
+            "it is not UTF-8 text (invalid byte at offset {}); a {kind} file is a TOML text file",
+            e.utf8_error().valid_up_to()
+        ))
     })
 }
 

@@ -37,7 +37,7 @@ fn assert_fails(o: &Output, needles: &[&str]) {
     }
 }
 
-const CHARTS: [&str; 11] = [
+const CHARTS: [&str; 12] = [
     "single-vs-repeated",
     "pk-metabolites",
     "routes",
@@ -49,6 +49,7 @@ const CHARTS: [&str; 11] = [
     "naloxone-challenge",
     "methadone-vs-heroin",
     "buprenorphine-induction",
+    "parameter-sensitivity",
 ];
 
 #[test]

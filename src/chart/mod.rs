@@ -21,6 +21,7 @@ mod lesson;
 mod plot;
 mod render;
 pub mod style;
+pub mod tornado;
 mod write;
 
 use std::path::Path;
@@ -29,6 +30,7 @@ use plotters::prelude::*;
 
 pub use figure::Figure;
 pub use index::index_markdown;
+pub(crate) use lesson::footer;
 pub use lesson::{lesson, Lesson, LessonChart};
 pub use plot::plot_figure;
 pub use style::{register_fonts, Canvas, Size};
@@ -79,8 +81,16 @@ pub enum ChartError {
     #[error(transparent)]
     Simulation(#[from] SimError),
     /// A regimen behind a chart does not parse (a bug in a lesson definition).
+    /// (The parser's error is part of this message, not a separate cause, so that it is
+    /// printed once.)
     #[error("a lesson regimen does not parse: {0}")]
-    Regimen(#[from] RegimenError),
+    Regimen(RegimenError),
+}
+
+impl From<RegimenError> for ChartError {
+    fn from(e: RegimenError) -> Self {
+        ChartError::Regimen(e)
+    }
 }
 
 /// Draws a figure as an SVG document.

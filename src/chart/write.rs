@@ -1,8 +1,9 @@
 //! Writing charts to files without ever leaving a half-written one.
 //!
-//! Every file is first written under a temporary name in its own folder (PNG files end in
-//! `.tmp.png` because plotters picks the image format from the extension), and renamed over the
-//! target only when all files of the job are complete. If anything fails before that, the
+//! Every file is first written under a temporary name in its own folder
+//! ([`PendingFile`](crate::output::PendingFile): PNG files end in `.tmp.png` because plotters
+//! picks the image format from the extension), and renamed over the target only when all files
+//! of the job are complete. If anything fails before that, the
 //! temporary files are removed and no target is touched.
 
 use std::io::Write as _;
@@ -12,7 +13,7 @@ use super::index::index_markdown;
 use super::lesson::{lesson, Lesson, LessonChart};
 use super::{render_png_file, render_svg, ChartError, Figure, Size};
 use crate::model::Model;
-use crate::output::OutputError;
+use crate::output::{folder_of, OutputError, PendingFile};
 
 /// Image format, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,65 +49,37 @@ fn io_error(path: &Path, e: impl std::fmt::Display) -> ChartError {
     })
 }
 
-fn folder_of(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
 /// Files written under temporary names, renamed into place by [`Staged::commit`]; dropped
 /// without committing, it removes them.
 #[derive(Debug, Default)]
 struct Staged {
-    files: Vec<(PathBuf, PathBuf)>,
+    files: Vec<PendingFile>,
 }
 
 impl Staged {
-    /// A temporary name beside `target` that keeps its extension.
-    fn temp_for(target: &Path) -> PathBuf {
-        let name = target
-            .file_name()
-            .map_or_else(|| "chart".into(), |n| n.to_string_lossy().into_owned());
-        let ext = target
-            .extension()
-            .map_or_else(String::new, |e| format!(".{}", e.to_string_lossy()));
-        folder_of(target).join(format!(".{name}.{}.tmp{ext}", std::process::id()))
-    }
-
-    fn check_target(target: &Path) -> Result<(), ChartError> {
-        let folder = folder_of(target);
-        if !folder.is_dir() {
-            return Err(ChartError::Output(OutputError::MissingFolder {
-                path: target.display().to_string(),
-                folder: folder.display().to_string(),
-            }));
-        }
-        if target.is_dir() {
-            return Err(io_error(target, "it is a folder; give a file name"));
-        }
-        Ok(())
-    }
-
     fn bytes(&mut self, target: &Path, bytes: &[u8]) -> Result<(), ChartError> {
-        Self::check_target(target)?;
-        let tmp = Self::temp_for(target);
-        self.files.push((tmp.clone(), target.to_path_buf()));
-        let mut f = std::fs::File::create(&tmp).map_err(|e| io_error(target, e))?;
-        f.write_all(bytes).map_err(|e| io_error(target, e))?;
-        f.sync_all().map_err(|e| io_error(target, e))
+        let file = PendingFile::new(target, "")?;
+        let result = (|| {
+            let mut f = std::fs::File::create(&file.temp)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        })();
+        self.files.push(file);
+        result.map_err(|e| io_error(target, e))
     }
 
     fn figure(&mut self, target: &Path, fig: &Figure, size: Size) -> Result<(), ChartError> {
         match Format::of_path(target)? {
             Format::Svg => self.bytes(target, render_svg(fig, size)?.as_bytes()),
             Format::Png => {
-                Self::check_target(target)?;
-                let tmp = Self::temp_for(target);
-                self.files.push((tmp.clone(), target.to_path_buf()));
+                // plotters picks the image format from the extension, so the temporary
+                // file ends in `.png` too.
+                let file = PendingFile::new(target, ".png")?;
+                let temp = file.temp.clone();
+                self.files.push(file);
                 // Fail early, with the system's own words, if the folder is not writable.
-                std::fs::File::create(&tmp).map_err(|e| io_error(target, e))?;
-                render_png_file(fig, size, &tmp).map_err(|e| match e {
+                std::fs::File::create(&temp).map_err(|e| io_error(target, e))?;
+                render_png_file(fig, size, &temp).map_err(|e| match e {
                     ChartError::Output(OutputError::Io { reason, .. }) => io_error(target, reason),
                     other => other,
                 })
@@ -116,13 +89,15 @@ impl Staged {
 
     fn commit(mut self) -> Result<Vec<PathBuf>, ChartError> {
         let mut done = Vec::new();
-        for (tmp, target) in std::mem::take(&mut self.files) {
-            if let Err(e) = std::fs::rename(&tmp, &target) {
-                let _ = std::fs::remove_file(&tmp);
-                self.files.clear();
-                return Err(io_error(&target, e));
+        let files = std::mem::take(&mut self.files);
+        for (i, file) in files.iter().enumerate() {
+            if let Err(e) = file.commit() {
+                for rest in &files[i..] {
+                    rest.discard();
+                }
+                return Err(ChartError::Output(e));
             }
-            done.push(target);
+            done.push(file.target.clone());
         }
         Ok(done)
     }
@@ -130,8 +105,8 @@ impl Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        for (tmp, _) in &self.files {
-            let _ = std::fs::remove_file(tmp);
+        for file in &self.files {
+            file.discard();
         }
     }
 }

@@ -8,7 +8,7 @@
 //! Each endpoint runs at most one simulation, through the same library calls as the command line
 //! (`simulate`, `summarize`, `plot_figure`), so the numbers are the CLI's numbers. Input is
 //! checked before anything runs: the regimen by its grammar (with its limits of 1000 mg a dose,
-//! 365 days and 10,000 doses), `observe` to at most [`MAX_OBSERVE_DAYS`] days, the time series to
+//! 365 days and 10,000 doses), `observe` to at most [`MAX_OBSERVE_DAYS`] days (as the CLI), the time series to
 //! at most [`MAX_ROWS`] rows and images to at most [`MAX_IMAGE_PIXELS`] pixels. Bad input is HTTP
 //! 400 with `{"error": "<the CLI's one-line message>"}`.
 
@@ -25,11 +25,9 @@ use crate::regimen::{
 };
 use crate::report::DISCLAIMER;
 use crate::scenario::Scenario;
-use crate::simulation::{end_time, simulate, summarize, SimOptions};
-
-/// The longest observation window after the last dose, in days: the regimen's own limit on its
-/// length, so that a run lasts at most two years of model time.
-pub const MAX_OBSERVE_DAYS: f64 = MAX_SPAN_DAYS;
+use crate::simulation::{
+    check_observe, end_time, simulate, summarize, SimOptions, MAX_OBSERVE_DAYS,
+};
 
 /// The most rows a time series may have (`/api/simulate`, `/api/simulate.csv`). Two years on the
 /// default 5-minute grid are 210,240 rows, so only a finer `dt` reaches it.
@@ -354,19 +352,10 @@ impl Site {
         let observe_h = match q.get("observe") {
             None => SimOptions::default().observe_h,
             Some(t) => {
-                let h = parse_duration_h(t)
-                    .map_err(|e| ApiError::bad_request(format!("observe: {e}")))?;
-                if h > MAX_OBSERVE_DAYS * 24.0 {
-                    return Err(ApiError::bad_request(format!(
-                        "observe: {} is {} days; the explorer watches at most {MAX_OBSERVE_DAYS} \
-                         days after the last dose; e.g. observe=10d",
-                        t.trim(),
-                        h / 24.0
-                    )));
-                }
-                h
+                parse_duration_h(t).map_err(|e| ApiError::bad_request(format!("observe: {e}")))?
             }
         };
+        check_observe(observe_h).map_err(bad_input)?;
         Ok(RunInput {
             regimen: scenario.regimen,
             title: scenario.title,

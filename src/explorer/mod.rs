@@ -16,7 +16,7 @@
 //! - **No file system from requests.** Everything served is in memory: the page, the model and
 //!   the presets are read once at start-up from the binary itself.
 //! - **Bounded work.** A request target longer than [`MAX_TARGET_BYTES`] is refused with 414
-//!   before it is parsed; the regimen grammar's limits, [`api::MAX_OBSERVE_DAYS`],
+//!   before it is parsed; the regimen grammar's limits, [`crate::simulation::MAX_OBSERVE_DAYS`],
 //!   [`api::MAX_ROWS`] and [`api::MAX_IMAGE_PIXELS`] bound each simulation and image; each
 //!   request runs at most one simulation, on one of [`WORKERS`] threads. The largest run these
 //!   limits allow (a dose every 53 minutes for a year, watched for another year) takes under a

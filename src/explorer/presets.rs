@@ -1,17 +1,16 @@
-//! The presets: every lesson scenario of `models/scenarios/`, embedded at build time (`build.rs`
-//! writes the table, so a new scenario file is a new preset without a list to update).
+//! The presets: every built-in scenario ([`crate::scenario::BUILT_IN`], the lesson cases of
+//! `models/scenarios/`), in that table's teaching order, as the page offers them.
 
 use serde::Serialize;
 
 use crate::output::format_decimals;
-use crate::scenario::{Scenario, ScenarioError};
-
-include!(concat!(env!("OUT_DIR"), "/lesson_scenarios.rs"));
+use crate::scenario::{Scenario, ScenarioError, BUILT_IN};
+use crate::simulation::SimOptions;
 
 /// A lesson scenario as the page offers it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Preset {
-    /// The file name without `.toml`, e.g. `two-weeks-then-stop`.
+    /// The scenario's name, e.g. `two-weeks-then-stop` (its file name without `.toml`).
     pub name: String,
     /// The scenario's title.
     pub title: String,
@@ -23,17 +22,14 @@ pub struct Preset {
     pub observe: String,
 }
 
-/// Every lesson scenario, sorted by file name. An error means an embedded file is invalid (a
-/// bug that `tests/cli.rs` also catches).
+/// Every built-in scenario. An error means an embedded file is invalid (a bug that the
+/// scenario tests also catch).
 pub fn lesson_presets() -> Result<Vec<Preset>, ScenarioError> {
-    LESSON_SCENARIOS
+    BUILT_IN
         .iter()
         .map(|(name, text)| {
-            let origin = format!("models/scenarios/{name}.toml (embedded)");
-            let s = Scenario::from_toml_str(text, &origin)?;
-            let observe_h = s
-                .observe_h
-                .unwrap_or(crate::simulation::SimOptions::default().observe_h);
+            let s = Scenario::from_toml_str(text, &format!("{name} (built-in)"))?;
+            let observe_h = s.observe_h.unwrap_or(SimOptions::default().observe_h);
             Ok(Preset {
                 name: (*name).to_string(),
                 title: s.title,
@@ -56,22 +52,14 @@ pub fn duration_text(hours: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{duration_text, lesson_presets, LESSON_SCENARIOS};
+    use super::{duration_text, lesson_presets};
     use crate::regimen::parse_duration_h;
+    use crate::scenario::BUILT_IN;
 
     #[test]
-    fn every_scenario_file_is_a_preset() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/scenarios");
-        let on_disk = std::fs::read_dir(dir)
-            .expect("models/scenarios exists")
-            .filter(|e| {
-                e.as_ref()
-                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "toml"))
-            })
-            .count();
-        let presets = lesson_presets().expect("the embedded scenarios are valid");
-        assert_eq!(presets.len(), on_disk);
-        assert_eq!(presets.len(), LESSON_SCENARIOS.len());
+    fn every_built_in_scenario_is_a_preset() {
+        let presets = lesson_presets().expect("the built-in scenarios are valid");
+        assert_eq!(presets.len(), BUILT_IN.len());
         assert!(presets.iter().any(|p| p.name == "two-weeks-then-stop"));
     }
 

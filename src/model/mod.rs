@@ -10,6 +10,7 @@
 //! column), then [`Model::from_file_model`] checks every number (finite, sign, unit) and every
 //! cross-reference (metabolites, routes, the reference agonist), naming the field in each error.
 
+pub mod doc;
 pub mod dynamics;
 pub mod file;
 pub mod param;

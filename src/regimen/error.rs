@@ -210,7 +210,7 @@ pub enum RegimenError {
         "at column {column} ({}): a dose must be more than 0 mg and at most {max_mg} mg \
          (the largest doses in heroin-assisted treatment are about 700 mg a session); \
          this is {} mg",
-        quote(.found), short(*.value_mg)
+        quote(.found), short_beside(*.value_mg, *.max_mg)
     )]
     DoseOutOfRange {
         /// Where the amount starts.
@@ -227,7 +227,7 @@ pub enum RegimenError {
     #[error(
         "at column {column} ({}): an interval must be at least {min_min} min (doses closer \
          together than that are one dose); this is {} min",
-        quote(.found), short(*.value_min)
+        quote(.found), short_beside(*.value_min, *.min_min)
     )]
     IntervalTooShort {
         /// Where the interval starts.
@@ -271,7 +271,7 @@ pub enum RegimenError {
         "at column {column} ({}): the regimen would last {} days, more than the \
          limit of {max_days} days (a year shows tolerance and withdrawal and keeps the \
          simulation fast); shorten a repeat or a wait",
-        quote(.found), short(*.span_days)
+        quote(.found), short_beside(*.span_days, *.max_days)
     )]
     TooLong {
         /// Where the phase that crosses the limit starts.
@@ -284,19 +284,68 @@ pub enum RegimenError {
         max_days: f64,
     },
 
+    /// Doses of one drug at one moment that add up to more than [`MAX_DOSE_MG`] (single
+    /// doses joined by `then` take no time).
+    #[error(
+        "at column {column} ({}): the doses of {drug} at {} h add up to {} mg, more than the \
+         limit of {max_mg} mg for one moment; put a wait between them, e.g. 500mg iv then \
+         wait 8h then 500mg iv",
+        quote(.found), short(*.time_h), short_beside(*.total_mg, *.max_mg)
+    )]
+    TooMuchAtOnce {
+        /// Where the phase that crosses the limit starts.
+        column: usize,
+        /// That phase as typed.
+        found: String,
+        /// The drug.
+        drug: String,
+        /// When (h from the start).
+        time_h: f64,
+        /// The total taken at that moment, in mg.
+        total_mg: f64,
+        /// The limit, [`MAX_DOSE_MG`].
+        max_mg: f64,
+    },
+
+    /// A drug name with characters other than ASCII letters, digits, `-` and `_`.
+    #[error(
+        "at column {column} ({}): a drug name is written with the letters a-z, digits, '-' \
+         and '_', e.g. morphine",
+        quote(.found)
+    )]
+    DrugName {
+        /// Where the name starts.
+        column: usize,
+        /// The name as typed.
+        found: String,
+    },
+
+    /// Regimen text longer than [`MAX_TEXT_CHARS`](super::MAX_TEXT_CHARS).
+    #[error(
+        "the regimen is {chars} characters long, more than the limit of {max} (a year of use \
+         fits in a few phases); shorten it or use a repeat such as 10mg iv q8h x 14d"
+    )]
+    TooManyChars {
+        /// The length given, in characters.
+        chars: usize,
+        /// The limit, [`MAX_TEXT_CHARS`](super::MAX_TEXT_CHARS).
+        max: usize,
+    },
+
     /// More than [`MAX_DOSES`] dose events.
     #[error(
-        "at column {column} ({}): the regimen would have {count} doses, more than the limit \
+        "at column {column} ({}): the regimen would have {} doses, more than the limit \
          of {max} (keeps the simulation fast); use a longer interval or a shorter repeat",
-        quote(.found)
+        quote(.found), short(*.count)
     )]
     TooManyDoses {
         /// Where the phase (or count) that crosses the limit starts.
         column: usize,
         /// That phase (or count) as typed.
         found: String,
-        /// The number of doses up to the end of that phase.
-        count: usize,
+        /// The number of doses up to the end of that phase (a float: a typed count can be
+        /// larger than any integer type).
+        count: f64,
         /// The limit, [`MAX_DOSES`].
         max: usize,
     },
@@ -307,7 +356,7 @@ impl RegimenError {
     /// error has a position.
     pub fn column(&self) -> Option<usize> {
         match self {
-            RegimenError::Empty => None,
+            RegimenError::Empty | RegimenError::TooManyChars { .. } => None,
             RegimenError::UnexpectedChar { column, .. }
             | RegimenError::NegativeNumber { column, .. }
             | RegimenError::InvalidNumber { column, .. }
@@ -325,6 +374,8 @@ impl RegimenError {
             | RegimenError::ZeroWait { column, .. }
             | RegimenError::ZeroRepeat { column, .. }
             | RegimenError::TooLong { column, .. }
+            | RegimenError::TooMuchAtOnce { column, .. }
+            | RegimenError::DrugName { column, .. }
             | RegimenError::TooManyDoses { column, .. } => Some(*column),
         }
     }
@@ -356,7 +407,7 @@ impl RegimenError {
         }
     }
 
-    pub(crate) fn too_many_doses(column: usize, found: &str, count: usize) -> Self {
+    pub(crate) fn too_many_doses(column: usize, found: &str, count: f64) -> Self {
         RegimenError::TooManyDoses {
             column,
             found: found.to_string(),
@@ -370,16 +421,40 @@ impl RegimenError {
 fn quote(found: &str) -> String {
     if found.is_empty() {
         "end of input".to_string()
+    } else if found.chars().count() > QUOTE_MAX_CHARS {
+        let head: String = found.chars().take(QUOTE_MAX_CHARS).collect();
+        format!("{head:?}...")
     } else {
         format!("{found:?}")
     }
 }
 
-/// A number for a message, rounded to at most 3 decimals: `379.167`, `0.5`.
-fn short(value: f64) -> String {
+/// The longest offending text a message quotes; longer text is cut, so that a message stays
+/// one readable line whatever was typed.
+const QUOTE_MAX_CHARS: usize = 40;
+
+/// A number for a message, rounded to at most 3 decimals: `379.167`, `0.5`; a million or more
+/// in scientific notation (`1.00e26`). A value that rounds onto `limit` without being equal to
+/// it is written out in full (`1000.0000001`), so that a message never says "more than 1000:
+/// this is 1000".
+fn short_beside(value: f64, limit: f64) -> String {
+    if !value.is_finite() {
+        return "an unbounded number of".to_string();
+    }
+    if value.abs() >= 1e6 {
+        return format!("{value:.2e}");
+    }
     let rounded = format!("{value:.3}");
     let trimmed = rounded.trim_end_matches('0').trim_end_matches('.');
+    if trimmed.parse::<f64>() == Ok(limit) && value != limit {
+        return value.to_string();
+    }
     trimmed.to_string()
+}
+
+/// [`short_beside`] for a number compared with no limit.
+fn short(value: f64) -> String {
+    short_beside(value, f64::NAN)
 }
 
 fn did_you_mean(suggestion: Option<Route>) -> String {

@@ -18,8 +18,8 @@
 //! repeat    := duration | count [ "dose" | "doses" ]
 //! amount    := number mass_unit
 //! duration  := number time_unit
-//! drug      := letter ( letter | digit | "-" | "_" )*   -- not a route or keyword; default heroin
-//! route     := "iv" | "smoked" | "intranasal" | "oral"
+//! drug      := letter ( letter | digit | "-" | "_" )*   -- ASCII; not a route or keyword; default heroin
+//! route     := "iv" | "smoked" | "intranasal" | "oral" | "im" | "sublingual"
 //! mass_unit := "mg" | "ug" | "µg" | "mcg"            -- ug, µg and mcg are micrograms
 //! time_unit := "min" | "h" | "d" | "w"               -- also mins, minute(s), hr, hrs,
 //!                                                    -- hour(s), day(s), wk, wks, week(s)
@@ -68,7 +68,9 @@
 //! A dose is more than 0 and at most [`MAX_DOSE_MG`]; an interval is at
 //! least [`MIN_INTERVAL_MIN`]; a wait, a count and a repeat's duration are
 //! more than zero; a regimen lasts at most [`MAX_SPAN_DAYS`] and has at most
-//! [`MAX_DOSES`] doses.
+//! [`MAX_DOSES`] doses. Doses of one drug at one moment (single doses joined by `then`) add
+//! up to at most [`MAX_DOSE_MG`]. The text is at most [`MAX_TEXT_CHARS`] characters. A drug
+//! name is ASCII (`a-z`, digits, `-`, `_`), so that it reads back exactly.
 //!
 //! # Errors
 //!
@@ -127,6 +129,10 @@ pub const MAX_SPAN_DAYS: f64 = 365.0;
 /// stops at every dose). 10 000 doses is a dose every 53 min for a year.
 pub const MAX_DOSES: usize = 10_000;
 
+/// The longest regimen text, in characters. The longest lesson regimens are under 200
+/// characters; the limit keeps messages, titles and work bounded whatever is pasted in.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+
 /// The drug when a dose names none.
 pub const DEFAULT_DRUG: &str = "heroin";
 
@@ -157,6 +163,13 @@ impl Regimen {
     /// Reads and checks a regimen. See the [module docs](self) for the
     /// grammar, the meaning and the limits.
     pub fn parse(text: &str) -> Result<Regimen, RegimenError> {
+        let chars = text.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            return Err(RegimenError::TooManyChars {
+                chars,
+                max: MAX_TEXT_CHARS,
+            });
+        }
         let parsed = parse::parse(text)?;
         let max_span_h = MAX_SPAN_DAYS * 24.0;
         let mut doses = Vec::new();
@@ -178,10 +191,12 @@ impl Regimen {
                 return Err(RegimenError::too_many_doses(
                     phase.column,
                     &phase.text,
-                    count,
+                    count as f64,
                 ));
             }
+            let first_new = doses.len();
             phase.phase.push_doses(span_h, &mut doses);
+            check_amount_at_once(&doses, first_new, phase)?;
             span_h = end_h;
         }
         let phases = parsed.into_iter().map(|parsed| parsed.phase).collect();
@@ -218,6 +233,63 @@ impl Regimen {
     pub fn describe(&self) -> String {
         self.to_string()
     }
+}
+
+/// The regimen grammar in short, for `--help` and the explorer: units, routes, `drugs`, phases,
+/// repeat forms, limits and three examples. Written from the same tables and limits the parser
+/// uses, so it cannot drift from them.
+pub fn grammar_summary(drugs: &[String]) -> String {
+    format!(
+        "REGIMEN GRAMMAR (case does not matter):\n  \
+         dose      AMOUNT [DRUG] ROUTE            e.g. 10mg iv, 30mg morphine oral\n  \
+         repeat    DOSE qINTERVAL x COUNT|DURATION e.g. 10mg iv q8h x 14d, 10mg iv q8h x 42\n  \
+         pause     wait DURATION                   e.g. wait 21d\n  \
+         taper     taper AMOUNT [DRUG] ROUTE qINTERVAL over DURATION to AMOUNT\n  \
+         phases    PHASE then PHASE ...            (a single dose takes no time)\n  \
+         amounts   mg, ug, mcg, µg                 durations: min, h, d, w\n  \
+         routes    {routes}\n  \
+         drugs     {drugs} (default heroin)\n  \
+         limits    dose more than 0 and at most {MAX_DOSE_MG} mg (at one moment too); interval \
+         at least {MIN_INTERVAL_MIN} min; at most {MAX_SPAN_DAYS} days, {MAX_DOSES} doses, \
+         {MAX_TEXT_CHARS} characters\n\n\
+         EXAMPLES:\n  \
+         \"10mg iv\"                                   one dose: no withdrawal\n  \
+         \"10mg iv q8h x 14d\"                         two weeks of use, then stop\n  \
+         \"10mg iv q8h x 14d then wait 21d then 10mg iv\"  relapse after tolerance is lost",
+        routes = crate::dose::route_list(),
+        drugs = drugs.join(", "),
+    )
+}
+
+/// The dose limit holds for each moment, not only for each written dose: single doses joined
+/// by `then` take no time, so `1000mg iv then 1000mg iv` is 2000 mg at once. Checks the doses
+/// of one drug at the time of each dose the phase just added (doses are in time order, so the
+/// doses at one moment are adjacent).
+fn check_amount_at_once(
+    doses: &[Dose],
+    first_new: usize,
+    phase: &parse::ParsedPhase,
+) -> Result<(), RegimenError> {
+    for (i, new) in doses.iter().enumerate().skip(first_new) {
+        let total_mg: f64 = doses[..=i]
+            .iter()
+            .rev()
+            .take_while(|d| d.time_h == new.time_h)
+            .filter(|d| d.drug == new.drug)
+            .map(|d| d.amount_mg)
+            .sum();
+        if total_mg > MAX_DOSE_MG {
+            return Err(RegimenError::TooMuchAtOnce {
+                column: phase.column,
+                found: phase.text.clone(),
+                drug: new.drug.clone(),
+                time_h: new.time_h,
+                total_mg,
+                max_mg: MAX_DOSE_MG,
+            });
+        }
+    }
+    Ok(())
 }
 
 impl fmt::Display for Regimen {

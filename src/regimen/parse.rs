@@ -283,7 +283,14 @@ impl Parser<'_> {
             self.bump()?;
             return Ok((DEFAULT_DRUG.to_string(), route));
         }
-        // Not a route, so a drug name; the route must come next.
+        // Not a route, so a drug name; the route must come next. Only ASCII names: a
+        // lower-cased non-ASCII name can change length (U+0130) and would not read back.
+        if !word.is_ascii() {
+            return Err(RegimenError::DrugName {
+                column: first.column,
+                found: self.text(&first, &first),
+            });
+        }
         let drug = word.to_string();
         self.bump()?;
         let second = self.peek()?;
@@ -382,11 +389,7 @@ impl Parser<'_> {
         }
         if value > MAX_DOSES as f64 {
             // `as` saturates: a count of 1e300 reads as usize::MAX.
-            return Err(RegimenError::too_many_doses(
-                x.column,
-                &found,
-                value as usize,
-            ));
+            return Err(RegimenError::too_many_doses(x.column, &found, value));
         }
         Ok(Repeat::Count(value as usize))
     }

@@ -733,7 +733,7 @@ fn limits() {
         Err(RegimenError::TooManyDoses {
             column: 15,
             found: "x 10001".to_string(),
-            count: 10_001,
+            count: 10_001.0,
             max: MAX_DOSES,
         }),
     );
@@ -742,7 +742,7 @@ fn limits() {
         Err(RegimenError::TooManyDoses {
             column: 1,
             found: "1mg iv q1min x 365d".to_string(),
-            count: 525_600,
+            count: 525_600.0,
             max: MAX_DOSES,
         }),
     );
@@ -751,7 +751,7 @@ fn limits() {
         Err(RegimenError::TooManyDoses {
             column: 53,
             found: "1mg oral".to_string(),
-            count: 10_001,
+            count: 10_001.0,
             max: MAX_DOSES,
         }),
     );

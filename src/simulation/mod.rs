@@ -38,6 +38,12 @@ const MIN: f64 = 1.0 / 60.0;
 /// Most output samples one run may produce (guards memory for absurd `--dt`).
 pub const MAX_SAMPLES: usize = 5_000_000;
 
+/// The longest observation window after the last dose, in days. With the longest regimen
+/// ([`MAX_SPAN_DAYS`](crate::regimen::MAX_SPAN_DAYS)) a run lasts at most two years, which a
+/// summary's one-minute grid covers within [`MAX_SAMPLES`]; withdrawal resolves and tolerance
+/// returns to baseline within weeks.
+pub const MAX_OBSERVE_DAYS: f64 = 365.0;
+
 /// What can go wrong when simulating.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SimError {
@@ -72,8 +78,16 @@ pub enum SimError {
         expected: String,
     },
     /// The integrator failed.
+    /// (The solver's error is part of this message, not a separate cause, so that it is
+    /// printed once.)
     #[error("the solver failed: {0}")]
-    Solver(#[from] SolverError),
+    Solver(SolverError),
+}
+
+impl From<SolverError> for SimError {
+    fn from(e: SolverError) -> Self {
+        SimError::Solver(e)
+    }
 }
 
 /// How to run and sample a simulation.
@@ -116,14 +130,20 @@ impl SimOptions {
 
     fn validate(&self) -> Result<(), SimError> {
         check_dt(self.dt_h)?;
-        if !(self.observe_h.is_finite() && (0.0..=3650.0 * 24.0).contains(&self.observe_h)) {
-            return Err(SimError::Option {
-                option: "observe",
-                value: format!("{} h", self.observe_h),
-                expected: "a duration from 0 to 10 years".into(),
-            });
-        }
+        check_observe(self.observe_h)
+    }
+}
+
+/// An observation window must be from 0 to [`MAX_OBSERVE_DAYS`].
+pub fn check_observe(observe_h: f64) -> Result<(), SimError> {
+    if observe_h.is_finite() && (0.0..=MAX_OBSERVE_DAYS * 24.0).contains(&observe_h) {
         Ok(())
+    } else {
+        Err(SimError::Option {
+            option: "observe",
+            value: format!("{} d", crate::output::format_decimals(observe_h / 24.0, 3)),
+            expected: format!("a duration from 0 to {MAX_OBSERVE_DAYS} days, e.g. 10d"),
+        })
     }
 }
 

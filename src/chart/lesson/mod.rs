@@ -12,6 +12,7 @@ mod dependence_threshold;
 mod dopamine_repeated;
 mod methadone_vs_heroin;
 mod naloxone_challenge;
+mod parameter_sensitivity;
 mod pk_metabolites;
 mod recovery_and_relapse;
 mod routes;
@@ -53,11 +54,13 @@ pub enum LessonChart {
     MethadoneVsHeroin,
     /// Buprenorphine: occupancy against PET, and starting it too early or in withdrawal.
     BuprenorphineInduction,
+    /// Which model parameters move the main scenario's results most (a tornado chart).
+    ParameterSensitivity,
 }
 
 impl LessonChart {
     /// Every lesson chart, in teaching order.
-    pub const ALL: [LessonChart; 11] = [
+    pub const ALL: [LessonChart; 12] = [
         LessonChart::SingleVsRepeated,
         LessonChart::PkMetabolites,
         LessonChart::Routes,
@@ -69,6 +72,7 @@ impl LessonChart {
         LessonChart::NaloxoneChallenge,
         LessonChart::MethadoneVsHeroin,
         LessonChart::BuprenorphineInduction,
+        LessonChart::ParameterSensitivity,
     ];
 
     fn definition(self) -> &'static Definition {
@@ -140,7 +144,7 @@ struct Definition {
 }
 
 /// The lesson charts, in [`LessonChart::ALL`] order.
-const DEFINITIONS: [Definition; 11] = [
+const DEFINITIONS: [Definition; 12] = [
     Definition {
         name: "single-vs-repeated",
         heading: "One dose vs two weeks of use",
@@ -195,6 +199,11 @@ const DEFINITIONS: [Definition; 11] = [
         name: "buprenorphine-induction",
         heading: "Buprenorphine: a partial agonist, and when to start it",
         build: buprenorphine_induction::build,
+    },
+    Definition {
+        name: "parameter-sensitivity",
+        heading: "For researchers: which parameters the results rest on",
+        build: parameter_sensitivity::build,
     },
 ];
 
