@@ -26,27 +26,7 @@ fn stderr(o: &Output) -> String {
 /// Runs a failing command and checks: exit code 2, one line on stderr starting with "error:",
 /// containing every `expected` fragment, and nothing on stdout.
 fn check_error(args: &[&str], expected: &[&str]) {
-    let o = run(args);
-    let err = stderr(&o);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{args:?}: exit code; stderr: {err}"
-    );
-    assert!(
-        stdout(&o).is_empty(),
-        "{args:?}: nothing on stdout, got {}",
-        stdout(&o)
-    );
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "{args:?}: one line, got:\n{err}"
-    );
-    assert!(err.starts_with("error:"), "{args:?}: {err}");
-    for e in expected {
-        assert!(err.contains(e), "{args:?}: expected {e:?} in: {err}");
-    }
+    common::one_line_error(args, expected);
 }
 
 #[test]

@@ -9,38 +9,14 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_opioid-sim"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    common::run_cli(args)
 }
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Runs a failing command; checks exit code 2, nothing on stdout and one `error:` line on
-/// stderr with every fragment in `expected`; returns the line.
-fn one_line_error(args: &[&str], expected: &[&str]) -> String {
-    let o = run(args);
-    let err = text(&o.stderr);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{args:?}: exit code; stderr: {err}"
-    );
-    assert!(o.stdout.is_empty(), "{args:?}: stdout {}", text(&o.stdout));
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "{args:?}: one line:\n{err}"
-    );
-    assert!(err.starts_with("error: "), "{args:?}: {err}");
-    for e in expected {
-        assert!(err.contains(e), "{args:?}: expected {e:?} in: {err}");
-    }
-    err
-}
+use common::one_line_error;
 
 fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
@@ -314,7 +290,9 @@ fn readme_examples_write_under_target() {
             if pair[0] == "--out" || pair[0] == "-o" {
                 outs += 1;
                 assert!(
-                    pair[1].starts_with("target/") || pair[1] == "plots",
+                    pair[1].starts_with("target/")
+                        || pair[1] == "plots"
+                        || pair[1] == "plots/validation",
                     "README example writes into the repository: {line}"
                 );
             }
@@ -339,7 +317,7 @@ fn help_shows_the_grammar_and_the_disclaimer() {
     for command in ["simulate", "summary", "plot"] {
         let help = text(&run(&[command, "--help"]).stdout);
         for needle in [
-            "<--regimen <REGIMEN>|--scenario <SCENARIO>>",
+            "<--regimen <REGIMEN>|--scenario <SCENARIO>|--doses <DOSES>>",
             "REGIMEN GRAMMAR",
             "then",
             "wait",
@@ -446,6 +424,36 @@ fn completions_are_generated_for_common_shells() {
         assert!(
             script.contains("summary") && script.contains("regimen"),
             "{shell}"
+        );
+    }
+}
+
+// 7 (model side): a model's drug and species names are typed in regimens and become column
+// names, so they follow the grammar's drug-name rule.
+#[test]
+fn model_names_that_cannot_be_typed_are_refused() {
+    let dir = scratch("model-names");
+    let model = include_str!("../models/heroin.toml");
+    for (from, to, field) in [
+        (
+            "name = \"methadone\"",
+            "name = \"İmethadone\"",
+            "species[4].name",
+        ),
+        (
+            "name = \"heroin\"\ncompound",
+            "name = \"Heroin\"\ncompound",
+            "drug[0].name",
+        ),
+        ("name = \"mam6\"", "name = \"iv\"", "species[1].name"),
+    ] {
+        let edited = model.replacen(from, to, 1);
+        assert_ne!(edited, model, "{from}");
+        let file = dir.join("m.toml");
+        std::fs::write(&file, edited).expect("write");
+        one_line_error(
+            &["summary", "-r", "10mg iv", "--model", path(&file)],
+            &[field, "lower-case ASCII"],
         );
     }
 }

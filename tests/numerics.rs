@@ -211,8 +211,10 @@ fn states_stay_non_negative_and_fractions_in_range() {
                 o.tolerance,
                 o.dependence,
             ] {
+                // Exactly: the states are kept in their box by construction, not within an
+                // epsilon (see "Bounds" in model::dynamics).
                 assert!(
-                    (-1e-9..=1.0 + 1e-9).contains(&v),
+                    (0.0..=1.0).contains(&v),
                     "{text}: a fraction out of range at {} h: {v}",
                     s.time_h
                 );
@@ -222,16 +224,18 @@ fn states_stay_non_negative_and_fractions_in_range() {
                 "{text}: score {}",
                 o.withdrawal_score
             );
-            assert!(o.dopamine_pct > 0.0 && o.tolerance_fold >= 1.0 - 1e-12);
+            assert!(o.dopamine_pct > 0.0 && o.tolerance_fold >= 1.0);
+            assert!(o.sensitization >= 0.0 && o.unopposed >= 0.0);
             for c in s.plasma_ng_ml {
                 assert!(
-                    *c >= -1e-6,
+                    *c >= 0.0,
                     "{text}: negative concentration {c} at {} h",
                     s.time_h
                 );
             }
         })
         .expect("advance");
+        assert!(m.in_domain(sim.state().as_slice()), "{text}: final state");
     }
 }
 

@@ -235,6 +235,16 @@ impl Regimen {
     }
 }
 
+/// Whether `name` can name a drug in a regimen, so that a model's drug can be typed: lower-case
+/// ASCII, a letter then letters, digits, `-` or `_`, and not a route or a keyword.
+pub fn is_drug_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && Route::from_word(name).is_none()
+        && !parse::is_keyword(name)
+}
+
 /// The regimen grammar in short, for `--help` and the explorer: units, routes, `drugs`, phases,
 /// repeat forms, limits and three examples. Written from the same tables and limits the parser
 /// uses, so it cannot drift from them.

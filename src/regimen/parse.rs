@@ -16,7 +16,7 @@ const PHASE_EXAMPLES: &str =
     "a dose such as 10mg iv, a repeat such as 10mg iv q8h x 14d, or a pause such as wait 21d";
 const TAPER_EXAMPLE: &str = "e.g. taper 100mg heroin iv q8h over 14d to 10mg";
 
-fn is_keyword(word: &str) -> bool {
+pub(super) fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 

@@ -902,3 +902,28 @@ fn single_durations() {
         Err(syntax(4, "2", "the end of the duration, e.g. 240h")),
     );
 }
+
+/// Issue 14, item 7: a name whose lower case has another length (U+0130 'İ' lower-cases to two
+/// characters) would not read back from `describe()`; drug names are ASCII, and such a name
+/// is refused at its column.
+#[test]
+fn non_ascii_drug_names_are_refused_so_describe_reads_back() {
+    for (input, column, found) in [
+        ("10mg İbogaine iv", 6, "İbogaine"),
+        ("10mg morphİne iv q8h x 2d", 6, "morphİne"),
+        ("10mg ﬁne iv", 6, "ﬁne"),
+    ] {
+        check(
+            input,
+            Err(RegimenError::DrugName {
+                column,
+                found: found.to_string(),
+            }),
+        );
+    }
+    // µg stays a unit, and ASCII names of any case read back exactly.
+    check(
+        "500µg MORPHINE iv",
+        Ok("1 doses at 0..0 h, span 0 h; 0.5 mg morphine iv | 500 mcg morphine iv"),
+    );
+}

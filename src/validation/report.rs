@@ -14,15 +14,20 @@ use crate::model::Model;
 use crate::output::write_atomic;
 use crate::report::DISCLAIMER;
 
+/// The measured number with its unit, or why it was not measured.
+fn value_text(o: &Outcome, failed: &str) -> String {
+    match &o.value {
+        Ok(v) => format!("{} {}", format_value(*v), o.target.unit),
+        Err(e) => format!("{failed}: {e}"),
+    }
+}
+
 /// One line per target: verdict, id, model value, range, statement.
 pub fn terminal_lines(outcomes: &[Outcome]) -> String {
     let mut out = String::new();
     for o in outcomes {
         let t = &o.target;
-        let value = match &o.value {
-            Ok(v) => format!("{} {}", format_value(*v), t.unit),
-            Err(e) => format!("not measured ({e})"),
-        };
+        let value = value_text(o, "not measured");
         let _ = writeln!(
             out,
             "{:<9} {:<4} {value} (published {}{}) {}",
@@ -146,10 +151,7 @@ pub fn figure(outcome: &Outcome, model: &Model) -> Option<Figure> {
         crate::chart::figure::Dash::Solid,
         points,
     ));
-    let value = match &outcome.value {
-        Ok(v) => format!("{} {}", format_value(*v), t.unit),
-        Err(_) => "not measured".into(),
-    };
+    let value = value_text(outcome, "not measured");
     Some(Figure {
         title: format!("{} ({}): {}", t.id, outcome.verdict.word(), t.statement),
         subtitle: format!(
@@ -191,10 +193,7 @@ pub fn markdown(outcomes: &[Outcome], model_name: &str, charts: &[bool]) -> Stri
     );
     for o in outcomes {
         let t = &o.target;
-        let value = match &o.value {
-            Ok(v) => format!("{} {}", format_value(*v), t.unit),
-            Err(e) => format!("not measured: {e}"),
-        };
+        let value = value_text(o, "not measured");
         let _ = writeln!(
             out,
             "| [{id}](#target-{id}) | {} | {value} | {} {} | {} | {} ({:?}) |",
@@ -212,10 +211,7 @@ pub fn markdown(outcomes: &[Outcome], model_name: &str, charts: &[bool]) -> Stri
         let t = &o.target;
         let _ = writeln!(out, "## Target {}\n", t.id);
         let _ = writeln!(out, "{}\n", t.statement);
-        let value = match &o.value {
-            Ok(v) => format!("{} {}", format_value(*v), t.unit),
-            Err(e) => format!("not measured: {e}"),
-        };
+        let value = value_text(o, "not measured");
         let _ = writeln!(out, "- Quantity: {} ({})", t.quantity, t.unit);
         let _ = writeln!(out, "- Scenario: `{}`", t.scenario);
         if let Some(c) = &t.compare {

@@ -54,3 +54,38 @@ pub fn make_writable(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
 }
+
+/// Runs the `opioid-sim` binary with `args`.
+pub fn run_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_opioid-sim"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs a failing command; checks exit code 2, nothing on stdout and one `error: ` line on
+/// stderr with every fragment in `expected`; returns the line.
+pub fn one_line_error(args: &[&str], expected: &[&str]) -> String {
+    let o = run_cli(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{args:?}: exit code; stderr: {err}"
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "{args:?}: nothing on stdout, got {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: one line:\n{err}"
+    );
+    assert!(err.starts_with("error: "), "{args:?}: {err}");
+    for e in expected {
+        assert!(err.contains(e), "{args:?}: expected {e:?} in: {err}");
+    }
+    err
+}
