@@ -4,6 +4,7 @@
 
 pub mod chart;
 pub mod dose;
+pub mod explorer;
 pub mod model;
 pub mod nonmem;
 pub mod output;

@@ -63,6 +63,18 @@ enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish or powershell) to standard
     /// output, e.g. `opioid-sim completions bash > ~/.local/share/bash-completion/completions/opioid-sim`.
     Completions(CompletionsArgs),
+    /// Serve the explorer: a local web page to change a schedule and watch the body respond.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Port on 127.0.0.1 (this machine only); 0 picks a free one.
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Open the page in the desktop's browser.
+    #[arg(long)]
+    open: bool,
 }
 
 /// The regimen grammar in short, from the built-in model's drugs and the parser's limits.
@@ -464,6 +476,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             clap_complete::generate(args.shell, &mut Cli::command(), "opioid-sim", &mut script);
             to_stdout(&String::from_utf8_lossy(&script))?;
         }
+        Command::Serve(args) => serve(&args)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -535,6 +548,22 @@ fn list(args: &ListArgs) -> Result<String> {
         }
     }
     Ok(out)
+}
+
+/// Starts the explorer, says where it is, and serves until the process is stopped.
+fn serve(args: &ServeArgs) -> Result<()> {
+    let explorer = opioid_sim::explorer::Explorer::bind(args.port)?;
+    let url = explorer.url();
+    to_stdout(&format!(
+        "opioid-sim explorer: open {url} (listening on this machine only; Ctrl-C stops it)\n"
+    ))?;
+    if args.open {
+        if let Err(e) = opioid_sim::explorer::open_in_browser(&url) {
+            eprintln!("warning: {e}");
+        }
+    }
+    explorer.run();
+    Ok(())
 }
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.
