@@ -576,3 +576,29 @@ fn serve_prints_its_local_address_and_answers_there() {
         "{err}"
     );
 }
+
+#[test]
+fn an_answer_past_the_time_cap_is_503_and_the_server_goes_on() {
+    use opioid_sim::explorer::Explorer;
+    // A cap no simulation can meet: every answer that needs one times out.
+    let explorer = Explorer::bind(0)
+        .expect("binds")
+        .with_time_cap(std::time::Duration::ZERO);
+    let port = explorer.port();
+    std::thread::spawn(move || explorer.run());
+    for _ in 0..3 {
+        let a = get(
+            port,
+            &format!("/api/summary?{}", query("10mg iv q8h x 14d", "")),
+        );
+        assert_eq!(a.status, 503, "{}", a.text());
+        assert!(a.error().contains("took longer than"), "{}", a.error());
+    }
+    // The default cap answers the same request.
+    let port = start();
+    let a = get(
+        port,
+        &format!("/api/summary?{}", query("10mg iv q8h x 14d", "")),
+    );
+    assert_eq!(a.status, 200, "{}", a.text());
+}

@@ -22,6 +22,10 @@
 //!   limits allow (a dose every 53 minutes for a year, watched for another year) takes under a
 //!   second in a release build. (`tiny_http` reads a request line whole before the explorer sees
 //!   it, so the target limit is checked after reading; a 1 MB line is refused in milliseconds.)
+//! - **A time cap.** Each answer is computed on a thread of its own and waited for at most
+//!   [`TIME_CAP`] (configurable with [`Explorer::with_time_cap`]); past it the client gets 503
+//!   with a one-line JSON error and the worker takes the next request (the computation, bounded
+//!   by the limits above, finishes in the background and is dropped).
 //! - **Never down.** A bad request is answered and forgotten; a panic while answering (a bug)
 //!   becomes a 500 and the worker goes on.
 //!
@@ -33,7 +37,8 @@ mod presets;
 mod query;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
+use std::time::Duration;
 
 pub use api::{ApiError, Endpoint, Reply, Site, ENDPOINTS};
 pub use presets::{lesson_presets, Preset};
@@ -48,6 +53,10 @@ pub const MAX_TARGET_BYTES: usize = 8 * 1024;
 /// Threads answering requests. Each runs at most one simulation at a time, so at most this many
 /// run at once (the page asks for a chart and a summary together; two cores).
 pub const WORKERS: usize = 4;
+
+/// The longest the explorer waits for one answer before it replies 503. The largest run the
+/// limits allow takes under a second in a release build; a debug build is several times slower.
+pub const TIME_CAP: Duration = Duration::from_secs(10);
 
 /// The address the explorer listens on: this machine only.
 pub const LOCALHOST: &str = "127.0.0.1";
@@ -89,6 +98,7 @@ pub struct Explorer {
     server: Arc<tiny_http::Server>,
     site: Arc<Site>,
     port: u16,
+    time_cap: Duration,
 }
 
 impl Explorer {
@@ -110,7 +120,13 @@ impl Explorer {
             server: Arc::new(server),
             site: Arc::new(site),
             port,
+            time_cap: TIME_CAP,
         })
+    }
+
+    /// The same explorer with another time cap per answer (see [`TIME_CAP`]).
+    pub fn with_time_cap(self, time_cap: Duration) -> Explorer {
+        Explorer { time_cap, ..self }
     }
 
     /// The port it listens on (the one chosen when 0 was asked for).
@@ -129,8 +145,8 @@ impl Explorer {
             .map(|_| {
                 let server = Arc::clone(&self.server);
                 let site = Arc::clone(&self.site);
-                let port = self.port;
-                std::thread::spawn(move || serve_requests(&server, &site, port))
+                let (port, cap) = (self.port, self.time_cap);
+                std::thread::spawn(move || serve_requests(&server, &site, port, cap))
             })
             .collect();
         for worker in workers {
@@ -140,14 +156,14 @@ impl Explorer {
 }
 
 /// One worker's loop: take a request, answer it, repeat.
-fn serve_requests(server: &tiny_http::Server, site: &Site, port: u16) {
+fn serve_requests(server: &tiny_http::Server, site: &Arc<Site>, port: u16, time_cap: Duration) {
     loop {
         let request = match server.recv() {
             Ok(request) => request,
             // A connection that failed before it made a request; nothing to answer.
             Err(_) => continue,
         };
-        let reply = reply_to(&request, site, port);
+        let reply = reply_to(&request, site, port, time_cap);
         let mut response =
             tiny_http::Response::from_data(reply.body).with_status_code(reply.status);
         for (name, value) in [
@@ -170,7 +186,12 @@ fn serve_requests(server: &tiny_http::Server, site: &Site, port: u16) {
 }
 
 /// The reply to one request, whatever it holds.
-fn reply_to(request: &tiny_http::Request, site: &Site, port: u16) -> Reply {
+fn reply_to(
+    request: &tiny_http::Request,
+    site: &Arc<Site>,
+    port: u16,
+    time_cap: Duration,
+) -> Reply {
     let target = request.url();
     if target.len() > MAX_TARGET_BYTES {
         return ApiError::with_status(
@@ -193,10 +214,28 @@ fn reply_to(request: &tiny_http::Request, site: &Site, port: u16) -> Reply {
         .reply();
     }
     let method = request.method().as_str().to_string();
-    catch_unwind(AssertUnwindSafe(|| site.answer(&method, target))).unwrap_or_else(|_| {
+    let (target, site) = (target.to_string(), Arc::clone(site));
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let reply = catch_unwind(AssertUnwindSafe(|| site.answer(&method, &target)))
+            .unwrap_or_else(|_| {
+                ApiError::with_status(
+                    500,
+                    "internal error (a bug, please report it with the request)".into(),
+                )
+                .reply()
+            });
+        // The worker may have stopped waiting (the time cap); then nobody needs the reply.
+        let _ = send.send(reply);
+    });
+    receive.recv_timeout(time_cap).unwrap_or_else(|_| {
         ApiError::with_status(
-            500,
-            "internal error (a bug, please report it with the request)".into(),
+            503,
+            format!(
+                "the answer took longer than the explorer's limit of {} s; try a shorter \
+                 regimen or observation window",
+                time_cap.as_secs_f64()
+            ),
         )
         .reply()
     })
