@@ -32,6 +32,15 @@ pub struct Column {
 }
 
 impl Column {
+    /// A column with a heading and a relative width.
+    pub fn headed(heading: &str, weight: f64, panels: Vec<Panel>) -> Column {
+        Column {
+            heading: Some(heading.to_string()),
+            weight,
+            panels,
+        }
+    }
+
     /// The only column of a figure: no heading, full width.
     pub fn single(panels: Vec<Panel>) -> Column {
         Column {

@@ -243,16 +243,8 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
             mg_text(starts[1].1.amount_mg)
         ),
         columns: vec![
-            Column {
-                heading: Some("A partial agonist".into()),
-                weight: 1.0,
-                panels: vec![occ],
-            },
-            Column {
-                heading: Some("Starting buprenorphine".into()),
-                weight: 1.3,
-                panels: vec![score],
-            },
+            Column::headed("A partial agonist", 1.0, vec![occ]),
+            Column::headed("Starting buprenorphine", 1.3, vec![score]),
         ],
         footer: footer(model),
     };

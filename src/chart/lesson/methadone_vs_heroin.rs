@@ -243,16 +243,8 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
             span_text(gap_h)
         ),
         columns: vec![
-            Column {
-                heading: Some("After stopping".into()),
-                weight: 1.2,
-                panels: vec![stop],
-            },
-            Column {
-                heading: Some("Methadone in heroin withdrawal".into()),
-                weight: 1.0,
-                panels: vec![treat],
-            },
+            Column::headed("After stopping", 1.2, vec![stop]),
+            Column::headed("Methadone in heroin withdrawal", 1.0, vec![treat]),
         ],
         footer: footer(model),
     };

@@ -182,16 +182,8 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
             "Model: 10 mg heroin IV every 8 h for 14 days, then stop. After 3 weeks off, the same 10 mg dose activates MOR {harder:.0}% more than at the end of use."
         ),
         columns: vec![
-            Column {
-                heading: Some("After stopping".into()),
-                weight: 1.25,
-                panels: vec![wd, tp],
-            },
-            Column {
-                heading: Some("The same old dose".into()),
-                weight: 1.0,
-                panels: vec![resp],
-            },
+            Column::headed("After stopping", 1.25, vec![wd, tp]),
+            Column::headed("The same old dose", 1.0, vec![resp]),
         ],
         footer: footer(model),
     };
