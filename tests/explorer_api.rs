@@ -200,7 +200,7 @@ fn a_bad_regimen_is_400_with_the_cli_message() {
         "10kg iv",
         "10mg ivv",
         "10mg iv q8 x 14d",
-        "10mg fentanyl iv",
+        "10mg cocaine iv",
         "10mg morphine smoked",
         "1500mg iv",
         "10mg iv q8h x 400d",
