@@ -7,8 +7,10 @@
 //! units: hours, litres, micromoles (amounts), nanomolar (effect-site concentrations).
 //!
 //! Loading is *parse, then validate*: serde rejects unknown keys and wrong types (with line and
-//! column), then [`Model::from_file_model`] checks every number (finite, sign, unit) and every
-//! cross-reference (metabolites, routes, the reference agonist), naming the field in each error.
+//! column), then [`Model::from_file_model`] checks every number (unit, and a finite value
+//! within the plausible range of its kind, [`param::Bound`]) and every cross-reference
+//! (metabolites, routes, the reference agonist), naming the field, the value, the range and
+//! what to do in each one-line error.
 
 pub mod doc;
 pub mod dynamics;
@@ -44,12 +46,14 @@ pub enum ModelError {
         accepted: String,
     },
     /// A value is out of range or not finite.
-    #[error("{field}: value {value} is not allowed; expected {expected}")]
+    #[error("{field}: value {value}{unit} is not allowed; expected {expected}")]
     Value {
         /// Dotted path of the field.
         field: String,
         /// The value written.
         value: f64,
+        /// The unit written, with a leading space (empty for pure numbers).
+        unit: String,
         /// What is accepted.
         expected: String,
     },
@@ -384,11 +388,11 @@ impl Model {
             let peripheral = match &s.peripheral {
                 Some(p) => Some((
                     p.volume
-                        .to(&f("peripheral.volume"), Quantity::Volume, Bound::Positive)?,
+                        .to(&f("peripheral.volume"), Quantity::Volume, Bound::VOLUME)?,
                     p.intercompartmental_clearance.to(
                         &f("peripheral.intercompartmental_clearance"),
                         Quantity::Clearance,
-                        Bound::Positive,
+                        Bound::CLEARANCE,
                     )?,
                 )),
                 None => None,
@@ -405,7 +409,7 @@ impl Model {
                     let frac = m.fraction.to(
                         &f("metabolite.fraction"),
                         Quantity::Dimensionless,
-                        Bound::Fraction,
+                        Bound::FRACTION,
                     )?;
                     Some((idx, frac))
                 }
@@ -417,24 +421,24 @@ impl Model {
                         / b.equilibration_half_life.to(
                             &f("brain.equilibration_half_life"),
                             Quantity::Time,
-                            Bound::Positive,
+                            Bound::FAST_HALF_LIFE,
                         )?,
                     kd_nm: b.dissociation_constant.to(
                         &f("brain.dissociation_constant"),
                         Quantity::Concentration,
-                        Bound::Positive,
+                        Bound::DISSOCIATION_CONSTANT,
                     )?,
                     efficacy: b.efficacy.to(
                         &f("brain.efficacy"),
                         Quantity::Dimensionless,
-                        Bound::NonNegative,
+                        Bound::EFFICACY,
                     )?,
                     koff_per_h: match &b.dissociation_half_life {
                         Some(p) => Some(
                             LN_2 / p.to(
                                 &f("brain.dissociation_half_life"),
                                 Quantity::Time,
-                                Bound::Positive,
+                                Bound::DISSOCIATION_HALF_LIFE,
                             )?,
                         ),
                         None => None,
@@ -448,15 +452,13 @@ impl Model {
                 molar_mass: s.molar_mass.to(
                     &f("molar_mass"),
                     Quantity::MolarMass,
-                    Bound::Positive,
+                    Bound::MOLAR_MASS,
                 )?,
-                volume_l: s
-                    .volume
-                    .to(&f("volume"), Quantity::Volume, Bound::Positive)?,
+                volume_l: s.volume.to(&f("volume"), Quantity::Volume, Bound::VOLUME)?,
                 clearance_l_per_h: s.clearance.to(
                     &f("clearance"),
                     Quantity::Clearance,
-                    Bound::Positive,
+                    Bound::CLEARANCE,
                 )?,
                 peripheral,
                 metabolite,
@@ -501,12 +503,16 @@ impl Model {
                 }
                 let ka_per_h = match &r.absorption_half_life {
                     Some(p) => Some(
-                        LN_2 / p.to(&f("absorption_half_life"), Quantity::Time, Bound::Positive)?,
+                        LN_2 / p.to(
+                            &f("absorption_half_life"),
+                            Quantity::Time,
+                            Bound::FAST_HALF_LIFE,
+                        )?,
                     ),
                     None => None,
                 };
                 let lag_h = match &r.lag {
-                    Some(p) => p.to(&f("lag"), Quantity::Time, Bound::NonNegative)?,
+                    Some(p) => p.to(&f("lag"), Quantity::Time, Bound::LAG)?,
                     None => 0.0,
                 };
                 routes.push(RouteInput {
@@ -515,7 +521,7 @@ impl Model {
                     bioavailability: r.bioavailability.to(
                         &f("bioavailability"),
                         Quantity::Dimensionless,
-                        Bound::Fraction,
+                        Bound::FRACTION,
                     )?,
                     ka_per_h,
                     lag_h,
@@ -561,34 +567,24 @@ impl Model {
         let x = &file.dependence;
         let w = &file.withdrawal;
         let da = &file.dopamine;
+        // ln 2 / half-life, for the fast (minutes) and the slow (days) processes.
         let rate = |p: &param::Param, field: &str| -> Result<f64, ModelError> {
-            Ok(LN_2 / p.to(field, Quantity::Time, Bound::Positive)?)
+            Ok(LN_2 / p.to(field, Quantity::Time, Bound::FAST_HALF_LIFE)?)
+        };
+        let slow_rate = |p: &param::Param, field: &str| -> Result<f64, ModelError> {
+            Ok(LN_2 / p.to(field, Quantity::Time, Bound::ADAPTATION_HALF_LIFE)?)
         };
         let tolerance_max = t.max_signalling_loss.to(
             "tolerance.max_signalling_loss",
             Quantity::Dimensionless,
-            Bound::Fraction,
+            Bound::FRACTION_BELOW_ONE,
         )?;
-        if tolerance_max >= 1.0 {
-            return Err(ModelError::Value {
-                field: "tolerance.max_signalling_loss".into(),
-                value: tolerance_max,
-                expected: "a fraction below 1 (some signalling always remains)".into(),
-            });
-        }
         let rc = &file.receptor;
         let desensitization_max = rc.max_desensitization.to(
             "receptor.max_desensitization",
             Quantity::Dimensionless,
-            Bound::Fraction,
+            Bound::FRACTION_BELOW_ONE,
         )?;
-        if desensitization_max >= 1.0 {
-            return Err(ModelError::Value {
-                field: "receptor.max_desensitization".into(),
-                value: desensitization_max,
-                expected: "a fraction below 1 (some receptors always remain)".into(),
-            });
-        }
         let pd = Pharmacodynamics {
             reference_agonist,
             desensitization_max,
@@ -604,50 +600,50 @@ impl Model {
             tolerance_half_max_activation: t.half_max_activation.to(
                 "tolerance.half_max_activation",
                 Quantity::Dimensionless,
-                Bound::Positive,
+                Bound::HALF_MAX_ACTIVATION,
             )?,
-            tolerance_gain: rate(&t.gain_half_life, "tolerance.gain_half_life")?,
-            tolerance_recovery: rate(&t.recovery_half_life, "tolerance.recovery_half_life")?,
-            dependence_gain: rate(&x.gain_half_life, "dependence.gain_half_life")?,
-            dependence_decay: rate(&x.decay_half_life, "dependence.decay_half_life")?,
+            tolerance_gain: slow_rate(&t.gain_half_life, "tolerance.gain_half_life")?,
+            tolerance_recovery: slow_rate(&t.recovery_half_life, "tolerance.recovery_half_life")?,
+            dependence_gain: slow_rate(&x.gain_half_life, "dependence.gain_half_life")?,
+            dependence_decay: slow_rate(&x.decay_half_life, "dependence.decay_half_life")?,
             superactivation: x.max_cyclase_superactivation.to(
                 "dependence.max_cyclase_superactivation",
                 Quantity::Dimensionless,
-                Bound::Positive,
+                Bound::SUPERACTIVATION,
             )?,
             sensitization_gain: w.sensitization_gain.to(
                 "withdrawal.sensitization_gain",
                 Quantity::Dimensionless,
-                Bound::NonNegative,
+                Bound::SENSITIZATION_GAIN,
             )?,
-            sensitization_rate: rate(
+            sensitization_rate: slow_rate(
                 &w.sensitization_half_life,
                 "withdrawal.sensitization_half_life",
             )?,
             score_half_drive: w.half_max_drive.to(
                 "withdrawal.half_max_drive",
                 Quantity::Dimensionless,
-                Bound::Positive,
+                Bound::HALF_MAX_DRIVE,
             )?,
             score_hill: w
                 .hill
-                .to("withdrawal.hill", Quantity::Dimensionless, Bound::Positive)?,
+                .to("withdrawal.hill", Quantity::Dimensionless, Bound::HILL)?,
             dopamine_turnover: rate(&da.turnover_half_life, "dopamine.turnover_half_life")?,
             dopamine_stimulation: da.max_stimulation.to(
                 "dopamine.max_stimulation",
                 Quantity::Dimensionless,
-                Bound::NonNegative,
+                Bound::DOPAMINE_STIMULATION,
             )?,
             dopamine_inhibition: da.max_withdrawal_inhibition.to(
                 "dopamine.max_withdrawal_inhibition",
                 Quantity::Dimensionless,
-                Bound::Fraction,
+                Bound::FRACTION,
             )?,
             dopamine_feedback_rate: rate(&da.feedback_half_life, "dopamine.feedback_half_life")?,
             dopamine_feedback_strength: da.feedback_strength.to(
                 "dopamine.feedback_strength",
                 Quantity::Dimensionless,
-                Bound::NonNegative,
+                Bound::FEEDBACK_STRENGTH,
             )?,
         };
 

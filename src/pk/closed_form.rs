@@ -53,6 +53,19 @@
 //! - states on a regular output grid, advanced from the previous sample by `exp(mu dt)`
 //!   ([`PkSegment::eval_rows_on_grid`]).
 //!
+//! **Signs.** The solution of `dx/dt = A x` from `x0 >= 0` is non-negative (the off-diagonal
+//! rates of A are), but a sum of exponential terms is not so by construction: a state that
+//! starts at zero (a metabolite, an effect site, the central compartment after a depot dose)
+//! is a difference of terms that cancel at `tau = 0`, and within seconds of a dose its true
+//! value is below their round-off (the sum gave -1e-10 of a smoked dose at 1e-8 h). So near the
+//! start of a segment, while `|A|_inf tau <= ` [`TAYLOR_REACH`] (a few seconds in the default
+//! model), states are evaluated from the Taylor series `sum_j (tau A)^j x0 / j!` instead
+//! ([`PkSegment::eval_all`] and the grid samples): a state not yet reached has exact zero
+//! terms, every path of transfers into it adds a positive term and each loss shrinks one by at
+//! most `TAYLOR_REACH`, so the sum has an exact sign. Beyond the window the dominant terms no
+//! longer cancel. The receptor's probes read the exponential terms everywhere; the binding
+//! counts their round-off below zero as zero.
+//!
 //! **Accuracy.** Merging two rates within [`MERGE_RTOL`] of each other changes the solution by
 //! at most about that fraction of the dose (`delta tau exp(-mu tau) <= delta / (e mu)`). Keeping
 //! close rates apart makes terms cancel: with m + 1 close rates in series the rounding error
@@ -81,7 +94,21 @@ pub struct PkPropagator {
     /// The non-zero entries `(row, column, value)` of each K_t, row by row: most are zero (a
     /// term belongs to one chain of compartments), and a segment start reads only these.
     entries: Vec<Vec<(usize, usize, f64)>>,
+    /// The non-zero entries `(row, column, value)` of A itself, for the Taylor series near the
+    /// start of a segment ([`TAYLOR_REACH`]).
+    matrix: Vec<(usize, usize, f64)>,
+    /// Up to this tau a segment is evaluated by its Taylor series: `TAYLOR_REACH / |A|_inf`.
+    taylor_tau: f64,
 }
+
+/// Near the start of a segment, where `|A|_inf tau <= TAYLOR_REACH`, states are evaluated from
+/// the Taylor series `sum_j tau^j A^j x0 / j!` instead of the exponential terms (see
+/// "Signs" in the module docs).
+pub const TAYLOR_REACH: f64 = 0.125;
+
+/// Terms of that series beyond the first non-zero one of every state: each is at most
+/// `TAYLOR_REACH` times the one before, so 24 of them reach below 1e-21 of it.
+const TAYLOR_EXTRA_TERMS: usize = 24;
 
 /// Why a PK matrix has no closed form here.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -225,12 +252,22 @@ impl PkPropagator {
                     .collect()
             })
             .collect();
+        let matrix: Vec<(usize, usize, f64)> = (0..n)
+            .flat_map(|r| (0..n).map(move |j| (r, j, a[(r, j)])))
+            .filter(|&(_, _, v)| v != 0.0)
+            .collect();
+        let norm = (0..n)
+            .map(|r| (0..n).map(|j| a[(r, j)].abs()).sum::<f64>())
+            .fold(0.0, f64::max);
+        let taylor_tau = if norm > 0.0 { TAYLOR_REACH / norm } else { 0.0 };
         let prop = PkPropagator {
             n,
             rates,
             terms,
             matrices,
             entries,
+            matrix,
+            taylor_tau,
         };
         let error = prop.cancellation_error();
         if error > VERIFY_RTOL {
@@ -298,6 +335,11 @@ impl PkPropagator {
     pub fn start(&self, x0: &[f64], seg: &mut PkSegment) {
         let n = self.n;
         seg.n = n;
+        seg.x0.clear();
+        seg.x0.extend_from_slice(&x0[..n]);
+        seg.matrix.clear();
+        seg.matrix.extend_from_slice(&self.matrix);
+        seg.taylor_tau = self.taylor_tau;
         seg.active_rates.clear();
         seg.active_terms.clear();
         seg.column.resize(n * self.terms.len(), 0.0);
@@ -353,6 +395,16 @@ impl PkPropagator {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PkSegment {
     n: usize,
+    /// The start state, the entries of A and the reach of the Taylor series (see
+    /// [`TAYLOR_REACH`]).
+    x0: Vec<f64>,
+    matrix: Vec<(usize, usize, f64)>,
+    taylor_tau: f64,
+    /// Scratch for the Taylor series: the current term, the one after it, and all terms.
+    taylor_term: Vec<f64>,
+    taylor_next: Vec<f64>,
+    taylor_terms: Vec<f64>,
+    taylor_out: Vec<f64>,
     /// Rates with at least one non-zero term.
     active_rates: Vec<f64>,
     /// (index into `active_rates`, power).
@@ -423,10 +475,53 @@ pub const NEGLIGIBLE: f64 = 1.0 / (1u64 << 56) as f64;
 impl PkSegment {
     /// Writes every state at `tau` into `out` (length n).
     pub fn eval_all(&mut self, tau: f64, out: &mut [f64]) {
+        if tau <= self.taylor_tau {
+            self.taylor(tau, out);
+            return;
+        }
         self.fill_values(tau);
         for (r, o) in out.iter_mut().enumerate().take(self.n) {
             *o = self.row(r);
         }
+    }
+
+    /// Writes every state at `tau` (at most `taylor_tau`) into `out` from the Taylor series
+    /// `x(tau) = sum_j (tau A)^j x0 / j!`, summed from the last term down. A state that no
+    /// start amount reaches in fewer than `p` transfers has exactly zero terms below `j = p`
+    /// (products with the zero states upstream are exact zeros, not round-off). Every path of
+    /// transfers into a state adds a positive term (a product of the positive off-diagonal
+    /// rates of A), and each step around a compartment's own loss (the negative diagonal)
+    /// multiplies it by at most [`TAYLOR_REACH`] / (j + 1): the sum is dominated by positive
+    /// terms, so its sign is exact, and it is accurate to a few ulp.
+    fn taylor(&mut self, tau: f64, out: &mut [f64]) {
+        let n = self.n;
+        let out = &mut out[..n];
+        self.taylor_term.clear();
+        self.taylor_term.extend_from_slice(&self.x0);
+        self.taylor_next.resize(n, 0.0);
+        // Term j of every state, kept until the end, then summed from the last term down.
+        let terms = n + TAYLOR_EXTRA_TERMS;
+        self.taylor_terms.resize(terms * n, 0.0);
+        self.taylor_terms[..n].copy_from_slice(&self.x0);
+        for j in 1..terms {
+            self.taylor_next.fill(0.0);
+            for &(r, c, v) in &self.matrix {
+                self.taylor_next[r] += v * self.taylor_term[c];
+            }
+            let scale = tau / j as f64;
+            for (t, &x) in self.taylor_term.iter_mut().zip(&self.taylor_next) {
+                *t = x * scale;
+            }
+            self.taylor_terms[j * n..(j + 1) * n].copy_from_slice(&self.taylor_term);
+        }
+        out.fill(0.0);
+        for j in (0..terms).rev() {
+            for (o, &t) in out.iter_mut().zip(&self.taylor_terms[j * n..(j + 1) * n]) {
+                *o += t;
+            }
+        }
+        // `values` no longer hold this tau's exponentials.
+        self.values_tau = f64::NAN;
     }
 
     /// Sets `cutoff`: a fast term decays until it is negligible next to the slowest term of every
@@ -653,6 +748,19 @@ impl PkSegment {
     /// of tau itself (tests hold the result to 1e-12 of direct evaluation). Output samples are
     /// about as many as solver steps, so this saves most of their exponentials.
     pub fn eval_rows_on_grid(&mut self, j: usize, tau: f64, out: &mut [f64]) {
+        if tau <= self.taylor_tau {
+            // Near the start the Taylor series, for the grid's rows only; the next sample
+            // evaluates its exponentials directly (`values_tau` is not this sample's).
+            let mut all = std::mem::take(&mut self.taylor_out);
+            all.resize(self.n, 0.0);
+            self.taylor(tau, &mut all);
+            for &r in self.grid_rows.iter().chain(&self.grid_zero_rows) {
+                out[r] = all[r];
+            }
+            self.taylor_out = all;
+            self.grid_last = Some((j, tau));
+            return;
+        }
         // Continue only from the previous grid sample's own exponentials: any evaluation at
         // another time in between (eval_all) changes `values_tau`.
         let follows = self
@@ -1192,9 +1300,12 @@ mod tests {
                 seg.probes(tau, &mut got);
                 let want = probes_from_states(&mut seg, tau);
                 for j in 0..2 {
+                    // Probes read the exponential terms, whose round-off at tau = 0 is a few
+                    // ulp of the start amounts (the states there come from the Taylor series,
+                    // exact); the receptor's binding counts a probe below zero as zero.
                     let err = (got[j] - want[j]).abs();
                     assert!(
-                        err <= 1e-13 * want[j].abs(),
+                        err <= 1e-13 * want[j].abs() + 1e-15,
                         "equal {equal}, tau {tau}, probe {j}: {} vs {}",
                         got[j],
                         want[j]
@@ -1301,6 +1412,89 @@ mod tests {
                     }
                 }
                 assert!(worst < 1e-12, "equal {equal}, dt {dt}: {worst:e}");
+            }
+        }
+    }
+
+    /// The exponential terms alone at `tau` (the evaluation before the Taylor window).
+    fn exponential_form(seg: &mut PkSegment, tau: f64) -> Vec<f64> {
+        seg.fill_values(tau);
+        (0..seg.n).map(|r| seg.row(r)).collect()
+    }
+
+    #[test]
+    fn states_near_a_segment_start_are_never_negative() {
+        // A dose into each depot and each central compartment of the default model, alone; the
+        // states downstream start at exactly zero, and the exponential terms cancel there.
+        let model = crate::model::Model::default_heroin().expect("default model");
+        let prop = model.pk.clone().expect("closed form");
+        let n = model.layout.pk_len;
+        let starts = model
+            .layout
+            .depots
+            .iter()
+            .map(|d| d.state)
+            .chain(model.layout.central.iter().copied());
+        let taus: Vec<f64> = (0..=140)
+            .map(|k| 1e-14 * 10f64.powf(k as f64 / 10.0))
+            .collect();
+        let mut seg = PkSegment::default();
+        let mut exponential_negative = 0.0_f64;
+        for start in starts {
+            let mut x0 = vec![0.0; n];
+            x0[start] = 27.0;
+            prop.start(&x0, &mut seg);
+            let mut x = vec![0.0; n];
+            for &tau in &taus {
+                seg.eval_all(tau, &mut x);
+                for (r, &v) in x.iter().enumerate() {
+                    assert!(v >= 0.0, "start {start}, tau {tau:e}, state {r}: {v:e}");
+                }
+                let old = exponential_form(&mut seg, tau);
+                exponential_negative = old.iter().fold(exponential_negative, |m, &v| m.min(v));
+                // Where both apply, they agree to the exponential form's round-off: up to a
+                // few 1e-10 of the start amount after an intranasal dose, whose equal rates in
+                // series give large coefficients that cancel at the start.
+                for (r, (&t, &e)) in x.iter().zip(&old).enumerate() {
+                    assert!(
+                        (t - e).abs() <= 1e-9 * 27.0,
+                        "start {start}, tau {tau:e}, state {r}: {t:e} vs {e:e}"
+                    );
+                }
+            }
+        }
+        // The cause this guards against: the exponential terms alone dip below zero (by about
+        // 1e-13 of the dose here) within seconds of a dose.
+        assert!(
+            exponential_negative < 0.0,
+            "the exponential form no longer cancels: {exponential_negative:e}"
+        );
+    }
+
+    #[test]
+    fn the_taylor_window_meets_the_exponential_terms() {
+        for equal in [false, true] {
+            let a = depot_central_effect(equal);
+            let prop = PkPropagator::new(&a).expect("closed form");
+            let edge = prop.taylor_tau;
+            assert!(edge > 0.0 && edge <= TAYLOR_REACH / 20.0);
+            let x0 = [1.0, 0.3, 0.0];
+            // Both sides of the edge, and inside, against the matrix exponential.
+            let taus = [
+                edge * 1e-6,
+                edge * 0.5,
+                edge,
+                edge * (1.0 + 1e-12),
+                2.0 * edge,
+            ];
+            assert_close(&a, &x0, &taus, 1e-14);
+            let mut seg = PkSegment::default();
+            prop.start(&x0, &mut seg);
+            let mut taylor = [0.0; 3];
+            seg.eval_all(edge, &mut taylor);
+            let exponential = exponential_form(&mut seg, edge);
+            for (t, e) in taylor.iter().zip(&exponential) {
+                assert!((t - e).abs() <= 1e-15, "{t:e} vs {e:e}");
             }
         }
     }

@@ -22,7 +22,7 @@ pub use trajectory::Trajectory;
 
 use std::cell::RefCell;
 
-use nalgebra::{DVector, SVector, U7};
+use nalgebra::{DVector, Dyn, SVector, U7};
 
 use crate::dose::{Dose, Route};
 use crate::model::dynamics::{Binding, Observables, BINDING_LEN};
@@ -470,7 +470,7 @@ impl<'m> Simulation<'m> {
         let Integrated::Whole { solver, z } = &mut self.integrated else {
             unreachable!("a model without a closed-form PK integrates its whole state");
         };
-        let mut rhs = |_t: f64, y: &DVector<f64>, dy: &mut DVector<f64>| model.rhs(y, dy);
+        let mut rhs = WholeSystem { model };
         let dose_times = &mut self.dose_times;
         let plasma = &mut self.plasma;
         let mut local_sink = |t: f64, y: &DVector<f64>| {
@@ -575,6 +575,10 @@ impl OdeRhs<U7> for PdSystem<'_> {
             .pd_rhs_bound(&binding, &z.data.0[0], &mut dz.data.0[0]);
     }
 
+    fn in_domain(&self, z: &SVector<f64, PD_LEN>) -> bool {
+        self.model.pd_in_domain(&z.data.0[0])
+    }
+
     fn begin_step(&mut self, t: f64, h: f64, t_new: f64) {
         // Stages 1.. (stage 0 is the previous step's last, first same as last).
         let taus: [f64; STAGES - 1] =
@@ -587,6 +591,21 @@ impl OdeRhs<U7> for PdSystem<'_> {
                 stage_powers,
                 &taus,
             );
+    }
+}
+
+/// The whole system (PK and PD) for a model without a closed-form PK.
+struct WholeSystem<'a> {
+    model: &'a Model,
+}
+
+impl OdeRhs<Dyn> for WholeSystem<'_> {
+    fn eval(&mut self, _t: f64, y: &DVector<f64>, dy: &mut DVector<f64>) {
+        self.model.rhs(y, dy);
+    }
+
+    fn in_domain(&self, y: &DVector<f64>) -> bool {
+        self.model.in_domain(y.as_slice())
     }
 }
 

@@ -41,6 +41,19 @@
 //! `h` is always kept in `[h_min, h_max]`; the last step of an interval is stretched or
 //! shortened (by at most 1 % stretching) to end exactly at `t1`.
 //!
+//! # Domain
+//!
+//! An explicit Runge–Kutta method of order above one cannot keep every non-negative quantity
+//! non-negative: Dormand–Prince weighs some stages negatively (`b_5 = -2187/6784`), so a
+//! state sitting at zero whose source switches on within a step (at a kink of the right-hand
+//! side) can come out slightly negative while the error estimate stays within the tolerance.
+//! As SUNDIALS does with its inequality constraints (CVODE's `CVodeSetConstraints`), a step
+//! whose result leaves the region the exact flow keeps ([`OdeRhs::in_domain`]) is rejected and
+//! retried with [`DOMAIN_SHRINK`] times its size; the next step may not grow. A smaller step
+//! moves the kink relative to the stages, and as `h -> 0` a source that switches on from zero
+//! gives `h² Σ b_j c_j = h²/2` times its slope, which is positive. This changes nothing in a
+//! run that never leaves the domain.
+//!
 //! # Initial step
 //!
 //! When the caller passes no step (`h <= 0`), the heuristic of Hairer et al. (II.4,
@@ -92,6 +105,8 @@ const ALPHA: f64 = 0.2 - 0.75 * BETA;
 const ERR_OLD_MIN: f64 = 1e-4;
 /// The last step may be stretched by this factor to end exactly at `t1`.
 const LAST_STEP_STRETCH: f64 = 1.01;
+/// A step whose result leaves the domain ([`OdeRhs::in_domain`]) is retried with this factor.
+pub const DOMAIN_SHRINK: f64 = 0.5;
 
 /// Tolerances and limits for one integration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -208,6 +223,15 @@ where
     fn begin_step(&mut self, t: f64, h: f64, t_new: f64) {
         let _ = (t, h, t_new);
     }
+
+    /// Whether `y` lies in the region the exact solution never leaves (for example, amounts and
+    /// fractions that the equations keep non-negative). A step whose result is outside is
+    /// rejected and retried with half the size, however small its error estimate (see
+    /// "Domain" in the module docs). Every state is in the domain by default.
+    fn in_domain(&self, y: &OVector<f64, D>) -> bool {
+        let _ = y;
+        true
+    }
 }
 
 impl<D, F> OdeRhs<D> for F
@@ -255,8 +279,10 @@ where
     y_new: OVector<f64, D>,
     /// `h Σ d_j k_j`, the highest dense-output coefficient of the current step.
     dense: OVector<f64, D>,
-    /// Interpolated state handed to the output sink.
-    y_out: OVector<f64, D>,
+    /// Interpolated states at the output times inside the current step, handed to the output
+    /// sink once the step is accepted (grown to the most outputs one step has held, then
+    /// reused).
+    y_out: Vec<OVector<f64, D>>,
     stats: Stats,
 }
 
@@ -291,7 +317,7 @@ where
             y_stage: zeros(),
             y_new: zeros(),
             dense: zeros(),
-            y_out: zeros(),
+            y_out: Vec::new(),
             stats: Stats::default(),
         }
     }
@@ -398,10 +424,15 @@ where
 
             self.compute_stages(rhs, t, h_try, t_new, y);
             let err = self.error_norm(y, h_try);
+            // A result outside the domain, at the end of the step or at an output time inside
+            // it, is rejected whatever its error estimate.
+            let out_of_domain = err <= 1.0
+                && !(rhs.in_domain(&self.y_new)
+                    && self.interpolate_outputs(&*rhs, t, h_try, t_new, y, &out_times[next_out..]));
 
-            if err <= 1.0 {
+            if err <= 1.0 && !out_of_domain {
                 self.stats.accepted += 1;
-                self.emit_outputs(t, h_try, t_new, y, out_times, &mut next_out, sink);
+                self.emit_outputs(t_new, out_times, &mut next_out, sink);
 
                 let ln_err = err.max(1e-10).ln();
                 let mut growth =
@@ -432,7 +463,9 @@ where
                 self.stats.rejected += 1;
                 rejected_last = true;
                 let finite = err.is_finite();
-                let shrink = if finite {
+                let shrink = if out_of_domain {
+                    DOMAIN_SHRINK
+                } else if finite {
                     (SAFETY * err.powf(-ALPHA)).max(FAC_MIN)
                 } else {
                     FAC_MIN
@@ -554,42 +587,40 @@ where
         (100.0 * h0).min(h1).min(h_max).min(span)
     }
 
-    /// Reports every output time in `(t, t_new]` to `sink`, interpolating with the dense
-    /// output; an output time equal to `t_new` receives `y_new` itself.
+    /// Interpolates the state at every output time in `(t, t_new)` (the first times of
+    /// `out_times`) with the dense output into `y_out`, and tells whether all of them lie in the
+    /// domain of `rhs`. An output time equal to `t_new` is left to `y_new` itself.
     // Private helper of the stepping loop; bundling its arguments would only add a type.
     #[allow(clippy::too_many_arguments)]
-    fn emit_outputs<S>(
+    fn interpolate_outputs<F>(
         &mut self,
+        rhs: &F,
         t: f64,
         h: f64,
         t_new: f64,
         y: &OVector<f64, D>,
         out_times: &[f64],
-        next_out: &mut usize,
-        sink: &mut S,
-    ) where
-        S: FnMut(f64, &OVector<f64, D>),
+    ) -> bool
+    where
+        F: OdeRhs<D>,
     {
-        let mut dense_ready = false;
-        while let Some(&t_out) = out_times.get(*next_out) {
-            if t_out > t_new {
-                break;
-            }
-            *next_out += 1;
-            if t_out == t_new {
-                sink(t_out, &self.y_new);
-                continue;
-            }
-            if !dense_ready {
-                self.prepare_dense(h);
-                dense_ready = true;
-            }
+        let inside = out_times.partition_point(|&t_out| t_out < t_new);
+        if inside == 0 {
+            return true;
+        }
+        self.prepare_dense(h);
+        let dim = self.dim;
+        if self.y_out.len() < inside {
+            self.y_out
+                .resize_with(inside, || OVector::<f64, D>::zeros_generic(dim, U1));
+        }
+        let k1 = self.k[0].as_slice();
+        let k7 = self.k[STAGES - 1].as_slice();
+        let mut all_in = true;
+        for (&t_out, y_out) in out_times[..inside].iter().zip(&mut self.y_out) {
             let theta = (t_out - t) / h;
             let theta1 = 1.0 - theta;
-            let k1 = self.k[0].as_slice();
-            let k7 = self.k[STAGES - 1].as_slice();
-            let iter = self
-                .y_out
+            let iter = y_out
                 .as_mut_slice()
                 .iter_mut()
                 .zip(y.as_slice())
@@ -601,7 +632,30 @@ where
                 let r4 = diff - h * k7[i] - bspl;
                 *yo = y0 + theta * (diff + theta1 * (bspl + theta * (r4 + theta1 * r5)));
             }
-            sink(t_out, &self.y_out);
+            all_in &= rhs.in_domain(y_out);
+        }
+        all_in
+    }
+
+    /// Reports every output time up to `t_new` to `sink`: those inside the step from `y_out`
+    /// ([`interpolate_outputs`](Self::interpolate_outputs) filled it for this step), one equal
+    /// to `t_new` with `y_new` itself.
+    fn emit_outputs<S>(&mut self, t_new: f64, out_times: &[f64], next_out: &mut usize, sink: &mut S)
+    where
+        S: FnMut(f64, &OVector<f64, D>),
+    {
+        let mut i = 0;
+        while let Some(&t_out) = out_times.get(*next_out) {
+            if t_out > t_new {
+                break;
+            }
+            *next_out += 1;
+            if t_out == t_new {
+                sink(t_out, &self.y_new);
+            } else {
+                sink(t_out, &self.y_out[i]);
+                i += 1;
+            }
         }
     }
 
