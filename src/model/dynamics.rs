@@ -86,12 +86,13 @@
 //! ligand is one half-life for all its effects (morphine's 2.8 h lies inside the 1.8-4.4 h range
 //! of Lotsch et al. 2001; Dahan 2004's 4.4 h for breathing is its upper end; sharing it keeps one
 //! effect site per ligand). Breathing has its own potency (S_V50, set by the reference agonist's
-//! C50 for breathing), its own steepness n_V and its own, slower tolerance T_V. Acute
-//! desensitization q is not applied: the C50 for breathing was measured in people at a steady
-//! state, with whatever acute desensitization there is folded in.
+//! C50 for breathing on the naive, undesensitized stimulus), its own steepness n_V and its own,
+//! slower tolerance T_V. Acute desensitization q acts on every MOR, so on these too: a rush of
+//! 6-MAM meets receptors that desensitize within minutes, and at a steady morphine level
+//! (q about 0.5) the model's C50 for breathing is about twice Dahan's (a Known tension).
 //!
 //! ```text
-//! S_V    = (1 - T_V) S_naive           (S_naive = tau_b B + (1 - B) sum tau_i x_i / (1 + sum x))
+//! S_V    = (1 - T_V)(1 - q) S_naive           (S_naive = tau_b B + (1 - B) sum tau_i x_i / (1 + sum x))
 //! V      = 100 / (1 + (S_V / S_V50)^n_V)
 //! A_V    = S_V / (1 + S_V)
 //! T_V,inf = T_V,max A_V / (A_T50 + A_V)

@@ -17,7 +17,9 @@ mod summary;
 mod trajectory;
 
 pub use probe::{peak_activation_after, probe};
-pub use summary::{Band, Summary, SummaryBuilder, PRECIPITATION_WINDOW_H};
+pub use summary::{
+    Band, BreathingBand, Summary, SummaryBuilder, NEAR_NORMAL_VENTILATION_PCT, PRECIPITATION_WINDOW_H,
+};
 pub use trajectory::Trajectory;
 
 use std::cell::RefCell;
