@@ -128,8 +128,9 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         format!("lifts breathing back above {threat:.0}% within {b:.1} min")
     });
     let caption = format!(
-        "Top: 0.5 mg of fentanyl IV in a person who has never used opioids lowers breathing to {fent_low:.0}% of baseline within minutes and keeps it below the model's life-threatening level ({threat:.0}%) for {below_without:.0} min; 4 mg of intranasal naloxone 3 min after the dose {back} (the published target is 5 min: the model's nasal absorption is slow, a known gap). \
-         Bottom: naloxone given 4 h after 150 mg of methadone by mouth (breathing at {before:.0}%) raises breathing to {best:.0}%, but naloxone is cleared in about an hour and methadone in about a day, so 3 h later breathing is back at {later:.0}%: one naloxone dose can wear off before the opioid does, which is why a person given naloxone needs to be watched, and why a repeat dose (`4mg naloxone intranasal q3min x 2`) may be needed. \
+        "Top: 0.5 mg of fentanyl IV in a person who has never used opioids (`0.5mg fentanyl iv then wait 3min then 4mg naloxone intranasal`) lowers breathing to {fent_low:.0}% of baseline within minutes and keeps it below the model's life-threatening level ({threat:.0}%) for {below_without:.0} min without naloxone; 4 mg of intranasal naloxone 3 min after the dose {back} (the published target is 5 min: the model's nasal absorption is slow, a known gap). \
+         Bottom: naloxone given 4 h after 150 mg of methadone by mouth (breathing at {before:.0}%) raises breathing to {best:.0}%, but naloxone is cleared in about an hour and methadone in about a day, so 3 h later breathing is back at {later:.0}%. \
+         One naloxone dose can wear off before the opioid does, which is why a person given naloxone must be watched and may need a repeat dose (`4mg naloxone intranasal q3min x 2`). \
          A teaching model: it cannot say what dose is safe for anyone."
     );
     Ok(Built {

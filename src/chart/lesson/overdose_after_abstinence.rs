@@ -105,9 +105,10 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         footer: footer(model),
     };
     let caption = format!(
-        "Tolerance fades in weeks after use stops (half-time about two weeks in the model), while the habit of the old dose can stay. The same 10 mg IV heroin dose that on the last day of two weeks of use lowers breathing to {:.0}% of baseline (MOR activation peak {:.2}) lowers it to {:.0}% after one week off (peak {:.2}) and {:.0}% after three weeks (peak {:.2}). \
-         This is why overdose deaths crowd into the first weeks after prison release or detoxification (Merrall et al. 2010; Binswanger et al. 2007). \
-         Ventilation is read at a fixed CO2, as measured in volunteers; the {threat:.0}% line is the model's life-threatening level. A teaching model: it cannot say what dose is safe for anyone.",
+        "Tolerance fades over weeks once use stops (half-time about two weeks in the model), but the habit of the old dose can stay: the same 10 mg IV heroin dose lowers breathing to {:.0}% of baseline on the last day of two weeks of use (`10mg iv q8h x 14d`; MOR activation peak {:.2}), to {:.0}% after one week off (peak {:.2}) and to {:.0}% after three weeks (`10mg iv q8h x 14d then wait 21d then 10mg iv`; peak {:.2}). \
+         This is why overdose deaths crowd into the first weeks after release from prison or detoxification (Merrall and colleagues 2010; Binswanger and colleagues 2007). \
+         Ventilation is read at a fixed CO2, as measured in volunteers, and the {threat:.0}% line is the model's life-threatening level. \
+         A teaching model: it cannot say what dose is safe for anyone.",
         last.0, last.1, one.0, one.1, three.0, three.1
     );
     Ok(Built {

@@ -107,7 +107,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     ));
     let top_margin = round_up(margin.iter().map(|p| p.1).fold(1.0, f64::max) * 1.2);
     let mut margin_panel = Panel::new(
-        "Margin: breathing dose / dose for the high",
+        "Margin: the ratio of the two doses",
         x,
         Axis::linear("(ratio)", 0.0, top_margin, super::super::figure::nice_step(top_margin / 4.0)),
     );
@@ -145,10 +145,10 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         )
     };
     let caption = format!(
-        "Each point is a probe: a person who has taken 10 mg of heroin IV every 8 hours for the days shown is given one more dose of a size tried from 1 to 1000 mg. \
-         Top: the dose that raises MOR activation to {HIGH} (a strong high, below the 0.77 of a first 10 mg dose, which tolerance soon puts out of reach), and the dose that brings ventilation down to the model's life-threatening level ({threat:.0}% of baseline). \
-         Bottom: their ratio, the margin. Tolerance to MOR activation builds with a half-life of about a day, tolerance of breathing more slowly (about {:.0} days, after Hill et al. 2016 in mice); the margin is {:.2} on day 0, {:.2} at its smallest (day {:.0}) and {:.2} on day {:.0}. \
-         A margin below 1 means the dose that gives the high already stops breathing in this model. A teaching model: it cannot say what dose is safe for anyone.",
+        "Each point is a probe: after the days shown of 10 mg heroin IV every 8 hours (`10mg iv q8h x 14d` at day 14) one more dose of 1 to 1000 mg is tried; top: the dose that raises MOR activation to {HIGH} (a strong high, below the 0.77 of a first 10 mg dose, which tolerance soon puts out of reach) and the dose that brings ventilation down to the model's life-threatening level ({threat:.0}% of baseline); bottom: their ratio, the margin. \
+         Tolerance to activation builds with a half-life of about a day, tolerance of breathing more slowly (about {:.0} days; in mice, Hill and colleagues 2016) and less far, so the margin is {:.2} on day 0, {:.2} at its smallest (day {:.0}) and {:.2} on day {:.0}. \
+         A margin below 1 would mean that the dose for the high already stops breathing. \
+         A teaching model: it cannot say what dose is safe for anyone.",
         std::f64::consts::LN_2 / model.pd.breathing_tolerance_gain / DAY,
         first.1,
         smallest.1,
