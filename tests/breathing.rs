@@ -52,7 +52,10 @@ fn the_read_out_separates_an_overdose_from_a_therapeutic_dose() {
 #[test]
 fn naloxone_shortens_a_fentanyl_overdose_and_a_second_spray_helps_more() {
     let none = summary("0.5mg fentanyl iv then wait 3min", 3.0);
-    let one = summary("0.5mg fentanyl iv then wait 3min then 4mg naloxone intranasal", 3.0);
+    let one = summary(
+        "0.5mg fentanyl iv then wait 3min then 4mg naloxone intranasal",
+        3.0,
+    );
     let two = summary(
         "0.5mg fentanyl iv then wait 3min then 4mg naloxone intranasal q3min x 2",
         3.0,
@@ -66,7 +69,10 @@ fn mixed_doses_depress_breathing_more_than_either_alone() {
     let heroin = summary("10mg heroin iv", 6.0).min_ventilation_pct_baseline;
     let fentanyl = summary("0.1mg fentanyl iv", 6.0).min_ventilation_pct_baseline;
     let both = summary("10mg heroin iv + 0.1mg fentanyl iv", 6.0).min_ventilation_pct_baseline;
-    assert!(both < heroin.min(fentanyl), "{both} vs {heroin}, {fentanyl}");
+    assert!(
+        both < heroin.min(fentanyl),
+        "{both} vs {heroin}, {fentanyl}"
+    );
 }
 
 #[test]
@@ -74,6 +80,12 @@ fn a_partial_agonist_levels_off_where_a_full_agonist_does_not() {
     let low = |text: &str| summary(text, 24.0).min_ventilation_pct_baseline;
     let bup = low("16mg buprenorphine sublingual") - low("64mg buprenorphine sublingual");
     let fen = low("0.1mg fentanyl iv") - low("0.4mg fentanyl iv");
-    assert!(bup < 6.0, "buprenorphine 16 -> 64 mg lowers breathing by {bup} points");
-    assert!(fen > 10.0, "fentanyl 0.1 -> 0.4 mg lowers breathing by {fen} points");
+    assert!(
+        bup < 6.0,
+        "buprenorphine 16 -> 64 mg lowers breathing by {bup} points"
+    );
+    assert!(
+        fen > 10.0,
+        "fentanyl 0.1 -> 0.4 mg lowers breathing by {fen} points"
+    );
 }

@@ -324,8 +324,9 @@ fn one_quantity_has_one_colour_in_every_chart() {
     let panels = &plot.columns[0].panels;
     assert_eq!(panels[1].series[0].color, Quantity::Activation.color());
     assert_eq!(panels[2].series[0].color, Quantity::Dopamine.color());
-    assert_eq!(panels[3].series[0].color, Quantity::Tolerance.color());
-    assert_eq!(panels[4].series[0].color, Quantity::Withdrawal.color());
+    assert_eq!(panels[3].series[0].color, Quantity::Breathing.color());
+    assert_eq!(panels[4].series[0].color, Quantity::Tolerance.color());
+    assert_eq!(panels[5].series[0].color, Quantity::Withdrawal.color());
 }
 
 #[test]

@@ -103,7 +103,11 @@ impl Panel {
         let fills = [BAND_FILLS[4], BAND_FILLS[2]];
         let bands = [
             (0.0, life_threatening_pct, "life-threatening"),
-            (life_threatening_pct, 2.0 * life_threatening_pct, "severely depressed"),
+            (
+                life_threatening_pct,
+                2.0 * life_threatening_pct,
+                "severely depressed",
+            ),
         ];
         for ((lo, hi, name), fill) in bands.into_iter().zip(fills) {
             if lo < self.y.max && hi > self.y.min {

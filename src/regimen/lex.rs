@@ -211,7 +211,10 @@ mod tests {
             "1:quetiapine 12:xanax 18:waiter 24:end",
         );
         check("", "1:end");
-        check("10mg iv+5mg iv", "1:10 @3:mg 6:iv @8:+ @9:5 @10:mg 13:iv 15:end");
+        check(
+            "10mg iv+5mg iv",
+            "1:10 @3:mg 6:iv @8:+ @9:5 @10:mg 13:iv 15:end",
+        );
         check("10mg iv + +", "1:10 @3:mg 6:iv 9:+ 11:+ 12:end");
     }
 

@@ -907,7 +907,9 @@ fn single_durations() {
 /// refused next to a repeat, a wait or a taper.
 #[test]
 fn plus_joins_doses_taken_together() {
-    let mixed = parse("10mg heroin iv + 0.5mg fentanyl iv then wait 2min then 4mg naloxone intranasal q3min x 2");
+    let mixed = parse(
+        "10mg heroin iv + 0.5mg fentanyl iv then wait 2min then 4mg naloxone intranasal q3min x 2",
+    );
     assert_eq!(
         mixed.describe(),
         "10 mg heroin iv + 0.5 mg fentanyl iv then wait 2min then 4 mg naloxone intranasal q3min x 2"
@@ -924,7 +926,10 @@ fn plus_joins_doses_taken_together() {
     let same = parse("10mg heroin iv then 0.5mg fentanyl iv");
     assert_eq!(same.doses(), mixed.doses().get(..2).unwrap_or_default());
     let glued = parse("10mg iv+5mg morphine iv+1mg fentanyl iv");
-    assert_eq!(glued.describe(), "10 mg heroin iv + 5 mg morphine iv + 1 mg fentanyl iv");
+    assert_eq!(
+        glued.describe(),
+        "10 mg heroin iv + 5 mg morphine iv + 1 mg fentanyl iv"
+    );
     assert_eq!(parse(&glued.describe()), glued);
     for (text, column) in [
         ("10mg iv +", 10),

@@ -18,7 +18,8 @@ mod trajectory;
 
 pub use probe::{peak_activation_after, probe};
 pub use summary::{
-    Band, BreathingBand, Summary, SummaryBuilder, NEAR_NORMAL_VENTILATION_PCT, PRECIPITATION_WINDOW_H,
+    Band, BreathingBand, Summary, SummaryBuilder, NEAR_NORMAL_VENTILATION_PCT,
+    PRECIPITATION_WINDOW_H,
 };
 pub use trajectory::Trajectory;
 

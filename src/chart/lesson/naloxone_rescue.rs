@@ -72,8 +72,10 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
                 end_h / unit_h,
             ),
         ));
-        p.vlines
-            .push(Rule::new(rescue.naloxone_h / unit_h, Some("naloxone".into())));
+        p.vlines.push(Rule::new(
+            rescue.naloxone_h / unit_h,
+            Some("naloxone".into()),
+        ));
         p
     };
     let fent_end = 1.5;

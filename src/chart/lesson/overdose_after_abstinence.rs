@@ -8,8 +8,14 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let dt_h = 0.5 * MIN;
     let cases: [(&str, &str); 3] = [
         ("last day of use", "10mg iv q8h x 14d"),
-        ("after 1 week off", "10mg iv q8h x 14d then wait 7d then 10mg iv"),
-        ("after 3 weeks off", "10mg iv q8h x 14d then wait 21d then 10mg iv"),
+        (
+            "after 1 week off",
+            "10mg iv q8h x 14d then wait 7d then 10mg iv",
+        ),
+        (
+            "after 3 weeks off",
+            "10mg iv q8h x 14d then wait 21d then 10mg iv",
+        ),
     ];
     let runs = cases
         .iter()
@@ -17,12 +23,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         .collect::<Result<Vec<Run>, ChartError>>()?;
     let threat = model.pd.life_threatening_pct;
     let to_min = 60.0;
-    let x = Axis::linear(
-        "Time after the dose (min)",
-        0.0,
-        window_h * to_min,
-        15.0,
-    );
+    let x = Axis::linear("Time after the dose (min)", 0.0, window_h * to_min, 15.0);
     let mut breathing = Panel::new(
         "Breathing (ventilation at a fixed CO2)",
         x.clone(),

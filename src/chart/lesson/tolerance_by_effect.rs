@@ -5,6 +5,9 @@
 
 use super::shared::*;
 
+/// A curve against dose: (mg, value) points.
+type DoseCurve = Vec<(f64, f64)>;
+
 /// Heroin doses tried (mg), log-spaced from 1 to 1000 mg.
 fn dose_grid() -> Vec<f64> {
     (0..=36).map(|k| 10f64.powf(k as f64 / 12.0)).collect()
@@ -35,7 +38,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let days: Vec<f64> = (0..=14).map(|k| 2.0 * k as f64).collect();
     let doses = dose_grid();
     // For one moment: peak activation and lowest ventilation after each probe dose.
-    let curves = |sim: &Simulation<'_>| -> Result<(Vec<(f64, f64)>, Vec<(f64, f64)>), ChartError> {
+    let curves = |sim: &Simulation<'_>| -> Result<(DoseCurve, DoseCurve), ChartError> {
         let mut high = Vec::new();
         let mut breath = Vec::new();
         for &mg in &doses {
@@ -100,7 +103,9 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         high_dose.clone(),
     ));
     dose_panel.series.push(Series::line(
-        Some(format!("dose that brings breathing to {threat:.0}% of baseline")),
+        Some(format!(
+            "dose that brings breathing to {threat:.0}% of baseline"
+        )),
         Quantity::Breathing.color(),
         Dash::Dashed,
         breath_dose.clone(),
@@ -109,7 +114,12 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let mut margin_panel = Panel::new(
         "Margin: the ratio of the two doses",
         x,
-        Axis::linear("(ratio)", 0.0, top_margin, super::super::figure::nice_step(top_margin / 4.0)),
+        Axis::linear(
+            "(ratio)",
+            0.0,
+            top_margin,
+            super::super::figure::nice_step(top_margin / 4.0),
+        ),
     );
     margin_panel.legend = false;
     margin_panel.hlines.push(Rule {
@@ -118,7 +128,9 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         color: INK,
         dash: Dash::Dotted,
     });
-    margin_panel.series.push(Series::of(Quantity::Tolerance, None, margin.clone()));
+    margin_panel
+        .series
+        .push(Series::of(Quantity::Tolerance, None, margin.clone()));
     margin_panel.notes.push(
         Note::new(format!("{:.2}", smallest.1), smallest, Anchor::AboveRight)
             .marked(Quantity::Tolerance.color()),
