@@ -127,6 +127,13 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
             String::new()
         }
     );
+    if s.doses > 1 {
+        let _ = writeln!(
+            out,
+            "  after the last dose   lowest {:.0}% of baseline",
+            s.min_ventilation_pct_baseline_after_last_dose
+        );
+    }
     let _ = writeln!(
         out,
         "  (a teaching read-out: ventilation below {:.0}% of baseline for {:.0} min or more counts as life-threatening; it is not a way to judge a safe dose)",

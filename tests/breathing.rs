@@ -89,3 +89,17 @@ fn a_partial_agonist_levels_off_where_a_full_agonist_does_not() {
         "fentanyl 0.1 -> 0.4 mg lowers breathing by {fen} points"
     );
 }
+
+#[test]
+fn the_last_dose_is_read_apart_from_the_first_doses() {
+    // The first of 42 doses, taken by a naive person, is the run's lowest point; the last
+    // dose, taken with two weeks of tolerance, depresses breathing less.
+    let s = summary("10mg iv q8h x 14d", 12.0);
+    assert!(s.min_ventilation_at_h < 1.0);
+    assert!(s.min_ventilation_pct_baseline_after_last_dose > s.min_ventilation_pct_baseline + 2.0);
+    let single = summary("10mg morphine iv", 12.0);
+    assert_eq!(
+        single.min_ventilation_pct_baseline_after_last_dose,
+        single.min_ventilation_pct_baseline
+    );
+}

@@ -144,6 +144,10 @@ pub struct Summary {
     pub min_ventilation_pct_baseline: f64,
     /// When it was lowest (h from the start).
     pub min_ventilation_at_h: f64,
+    /// Lowest ventilation from the last dose on (% of baseline): the last dose's effect, which
+    /// in a long schedule the first doses, taken by a naive person, can hide in the minimum
+    /// over the run.
+    pub min_ventilation_pct_baseline_after_last_dose: f64,
     /// Ventilation stayed below the model's life-threatening level
     /// (`breathing.life_threatening_below`) for at least `breathing.life_threatening_after`.
     pub life_threatening: bool,
@@ -295,6 +299,7 @@ impl SummaryBuilder {
                 peak_mor_activation: 0.0,
                 min_ventilation_pct_baseline: 100.0,
                 min_ventilation_at_h: 0.0,
+                min_ventilation_pct_baseline_after_last_dose: 100.0,
                 life_threatening: false,
                 minutes_life_threatening: 0.0,
                 breathing_band: BreathingBand::NearNormal,
@@ -321,6 +326,11 @@ impl SummaryBuilder {
         sm.peak_dopamine_pct_baseline = sm.peak_dopamine_pct_baseline.max(s.obs.dopamine_pct);
         sm.peak_mor_activation = sm.peak_mor_activation.max(s.obs.receptor.activation);
         let ventilation = s.obs.ventilation_pct;
+        if sm.last_dose_h.is_some_and(|last| s.time_h >= last) {
+            sm.min_ventilation_pct_baseline_after_last_dose = sm
+                .min_ventilation_pct_baseline_after_last_dose
+                .min(ventilation);
+        }
         if ventilation < sm.min_ventilation_pct_baseline {
             sm.min_ventilation_pct_baseline = ventilation;
             sm.min_ventilation_at_h = s.time_h;
