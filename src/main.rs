@@ -44,12 +44,12 @@ enum Command {
     /// Simulate a regimen and write the time series (CSV or JSON).
     #[command(after_help = grammar_help())]
     Simulate(SimulateArgs),
-    /// Print the headline numbers of a regimen: withdrawal, tolerance, dopamine.
+    /// Print the headline numbers of a regimen: withdrawal, tolerance, dopamine, breathing (overdose read-out).
     #[command(after_help = grammar_help())]
     Summary(SummaryArgs),
     /// Write the lesson charts (PNG and SVG) and their index README.md.
     Lesson(LessonArgs),
-    /// Chart a regimen: drug levels, MOR activation, dopamine, tolerance and withdrawal.
+    /// Chart a regimen: drug levels, MOR activation, dopamine, breathing, tolerance and withdrawal.
     #[command(after_help = grammar_help())]
     Plot(PlotArgs),
     /// How much each model parameter moves the headline numbers of a regimen (elasticities).

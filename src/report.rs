@@ -112,6 +112,34 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
         "MOR activation: peak {:.2} (0-1)",
         s.peak_mor_activation
     );
+    let _ = writeln!(
+        out,
+        "Breathing (ventilation at a fixed CO2): lowest {:.0}% of baseline at {} ({}){}",
+        s.min_ventilation_pct_baseline,
+        hours(s.min_ventilation_at_h),
+        s.breathing_band,
+        if s.life_threatening {
+            format!(
+                ": below {:.0}% for {:.0} min in all",
+                model.pd.life_threatening_pct, s.minutes_life_threatening
+            )
+        } else {
+            String::new()
+        }
+    );
+    if s.doses > 1 {
+        let _ = writeln!(
+            out,
+            "  after the last dose   lowest {:.0}% of baseline",
+            s.min_ventilation_pct_baseline_after_last_dose
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  (a teaching read-out: ventilation below {:.0}% of baseline for {:.0} min or more counts as life-threatening; it is not a way to judge a safe dose)",
+        model.pd.life_threatening_pct,
+        model.pd.life_threatening_after_h * 60.0
+    );
     out
 }
 

@@ -164,8 +164,13 @@ fn captions_have_two_to_four_sentences_and_name_their_scenario() {
             l.caption
         );
         assert!(l.caption.ends_with('.'), "{}", l.chart);
+        // A quoted regimen: a backtick followed by an amount.
         assert!(
-            l.caption.contains("`10mg iv"),
+            l.caption
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .any(|q| q.starts_with(|c: char| c.is_ascii_digit())),
             "{}: the caption does not quote its scenario: {}",
             l.chart,
             l.caption
@@ -191,6 +196,7 @@ fn palette() -> Vec<Rgb> {
         Quantity::Tolerance,
         Quantity::Dependence,
         Quantity::Withdrawal,
+        Quantity::Breathing,
     ];
     let mut colors = vec![REFERENCE];
     for q in quantities {
@@ -250,6 +256,7 @@ fn one_quantity_has_one_colour_in_every_chart() {
             ("tolerance", Quantity::Tolerance),
             ("dependence", Quantity::Dependence),
             ("withdrawal", Quantity::Withdrawal),
+            ("breathing", Quantity::Breathing),
         ]
         .into_iter()
         .find(|(k, _)| t.contains(k))
@@ -317,8 +324,9 @@ fn one_quantity_has_one_colour_in_every_chart() {
     let panels = &plot.columns[0].panels;
     assert_eq!(panels[1].series[0].color, Quantity::Activation.color());
     assert_eq!(panels[2].series[0].color, Quantity::Dopamine.color());
-    assert_eq!(panels[3].series[0].color, Quantity::Tolerance.color());
-    assert_eq!(panels[4].series[0].color, Quantity::Withdrawal.color());
+    assert_eq!(panels[3].series[0].color, Quantity::Breathing.color());
+    assert_eq!(panels[4].series[0].color, Quantity::Tolerance.color());
+    assert_eq!(panels[5].series[0].color, Quantity::Withdrawal.color());
 }
 
 #[test]
@@ -651,6 +659,9 @@ fn chart_names_are_the_file_names() {
             "naloxone-challenge",
             "methadone-vs-heroin",
             "buprenorphine-induction",
+            "overdose-after-abstinence",
+            "tolerance-by-effect",
+            "naloxone-rescue",
             "parameter-sensitivity"
         ]
     );
@@ -734,7 +745,7 @@ fn plot_charts_any_schedule() {
         let regimen = Regimen::parse(text).expect("regimen");
         let fig = plot_figure(model(), text, &regimen, observe_h).expect("plot builds");
         let panels = &fig.columns[0].panels;
-        assert_eq!(panels.len(), 5, "{text}");
+        assert_eq!(panels.len(), 6, "{text}");
         // One line per species the regimen puts in the blood, and no other.
         let labels: Vec<&str> = panels[0]
             .series
@@ -747,9 +758,9 @@ fn plot_charts_any_schedule() {
         };
         assert_eq!(labels, expected, "{text}");
         let last = panels.iter().filter(|p| !p.vlines.is_empty()).count();
-        assert_eq!(last, 5, "{text}: the last dose is marked in every panel");
+        assert_eq!(last, 6, "{text}: the last dose is marked in every panel");
         assert!(panels[0].vlines[0].label.is_some());
-        assert_eq!(panels[4].dose_ticks.len(), regimen.doses().len());
+        assert_eq!(panels[5].dose_ticks.len(), regimen.doses().len());
         assert!(panels
             .iter()
             .all(|p| p.x.min == 0.0 && p.x.max == panels[0].x.max));

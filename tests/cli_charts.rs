@@ -37,7 +37,7 @@ fn assert_fails(o: &Output, needles: &[&str]) {
     }
 }
 
-const CHARTS: [&str; 12] = [
+const CHARTS: [&str; 15] = [
     "single-vs-repeated",
     "pk-metabolites",
     "routes",
@@ -49,6 +49,9 @@ const CHARTS: [&str; 12] = [
     "naloxone-challenge",
     "methadone-vs-heroin",
     "buprenorphine-induction",
+    "overdose-after-abstinence",
+    "tolerance-by-effect",
+    "naloxone-rescue",
     "parameter-sensitivity",
 ];
 

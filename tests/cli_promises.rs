@@ -290,6 +290,8 @@ fn readme_examples_write_under_target() {
             if pair[0] == "--out" || pair[0] == "-o" {
                 outs += 1;
                 assert!(
+                    // `plots` and `plots/validation`: the documented commands that rewrite
+                    // the committed chart pack and validation report.
                     pair[1].starts_with("target/")
                         || pair[1] == "plots"
                         || pair[1] == "plots/validation",

@@ -2,7 +2,7 @@
 //! generated strings per `cargo test`, from two generators.
 //!
 //! - **Near-grammar text**: phrases built from the grammar's own pieces (amounts, units, drug
-//!   names, routes, `q`, `x`, `wait`, `taper`, `then`), with random case, spacing, numbers and
+//!   names, routes, `q`, `x`, `wait`, `taper`, `then`, `+`), with random case, spacing, numbers and
 //!   the occasional wrong or foreign token, so that most strings are valid or almost valid.
 //! - **Arbitrary text**: any Unicode, including control characters, `İ` and other characters
 //!   whose case mapping changes length.
@@ -91,7 +91,7 @@ fn word() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => prop::sample::select(vec!["mg", "ug", "µg", "mcg", "g", "m", "min", "h", "hr", "d", "days", "w", "weeks"]),
         4 => prop::sample::select(vec!["iv", "smoked", "intranasal", "oral", "im", "sublingual", "ivv", "intra"]),
-        3 => prop::sample::select(vec!["heroin", "morphine", "naloxone", "methadone", "buprenorphine", "cocaine", "İbo", "x-1_y"]),
+        3 => prop::sample::select(vec!["heroin", "morphine", "naloxone", "methadone", "buprenorphine", "fentanyl", "cocaine", "İbo", "x-1_y"]),
         3 => prop::sample::select(vec!["then", "wait", "q", "x", "taper", "over", "to", "dose", "doses"]),
         1 => prop::sample::select(vec![",", ";", "+", "-", "(", "\t", "\n", "🙂", "ǅ", "ß", "ﬀ"]),
     ]
@@ -116,15 +116,22 @@ fn phrase() -> impl Strategy<Value = String> {
     ]
 }
 
-/// A regimen-like string: phrases joined by `then` (or by a stray word), with random case.
+/// A regimen-like string: phrases joined by `then` or `+` (or by a stray word), with random
+/// case.
 fn near_grammar() -> impl Strategy<Value = String> {
     (
-        prop::collection::vec(phrase(), 1..5),
+        prop::collection::vec((phrase(), prop::bool::weighted(0.25)), 1..5),
         prop::bool::ANY,
         prop::option::of(word()),
     )
         .prop_map(|(phrases, upper, stray)| {
-            let mut text = phrases.join(" then ");
+            let mut text = String::new();
+            for (i, (phrase, plus)) in phrases.iter().enumerate() {
+                if i > 0 {
+                    text.push_str(if *plus { " + " } else { " then " });
+                }
+                text.push_str(phrase);
+            }
             if let Some(w) = stray {
                 text.push(' ');
                 text.push_str(&w);
@@ -164,9 +171,19 @@ fn valid() -> impl Strategy<Value = String> {
         "naloxone intranasal",
         "methadone oral",
         "buprenorphine sublingual",
+        "fentanyl iv",
+        "fentanyl smoked",
     ]);
     let phase = prop_oneof![
         (amount.clone(), drug_route.clone()).prop_map(|(a, r)| format!("{a} {r}")),
+        // Doses taken together, joined by `+`.
+        prop::collection::vec((amount.clone(), drug_route.clone()), 2..4).prop_map(|doses| {
+            doses
+                .iter()
+                .map(|(a, r)| format!("{a} {r}"))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        }),
         (amount.clone(), drug_route, 1u32..48, 1u32..20)
             .prop_map(|(a, r, i, d)| format!("{a} {r} q{i}h x {d}d")),
         (1u32..30).prop_map(|d| format!("wait {d}d")),

@@ -106,6 +106,31 @@ impl Panel {
         }
     }
 
+    /// Adds the breathing bands that fall within the y axis, labelled: below the model's
+    /// life-threatening level, and up to twice it (severely depressed).
+    pub fn with_breathing_bands(mut self, life_threatening_pct: f64) -> Panel {
+        let fills = [BAND_FILLS[4], BAND_FILLS[2]];
+        let bands = [
+            (0.0, life_threatening_pct, "life-threatening"),
+            (
+                life_threatening_pct,
+                2.0 * life_threatening_pct,
+                "severely depressed",
+            ),
+        ];
+        for ((lo, hi, name), fill) in bands.into_iter().zip(fills) {
+            if lo < self.y.max && hi > self.y.min {
+                self.bands.push(HBand {
+                    lo: lo.max(self.y.min),
+                    hi: hi.min(self.y.max),
+                    fill,
+                    label: Some(name.to_string()),
+                });
+            }
+        }
+        self
+    }
+
     /// Adds the COWS severity bands that fall within the y axis, labelled.
     pub fn with_cows_bands(mut self) -> Panel {
         for (band, fill) in CowsBand::ALL.iter().zip(BAND_FILLS) {

@@ -1,7 +1,8 @@
-//! A chart of any schedule: five panels on one time axis.
+//! A chart of any schedule: six panels on one time axis.
 //!
 //! From the top: plasma levels of every species (log scale, floor 0.1 ng/mL), MOR activation,
-//! dopamine (% of baseline, with the baseline), tolerance (potency shift, x the naive EC50) and
+//! dopamine (% of baseline, with the baseline), breathing (ventilation, % of baseline, with the
+//! model's life-threatening band), tolerance (potency shift, x the naive EC50) and
 //! the withdrawal score with the COWS bands. Every panel has small ticks at the doses and a
 //! dashed line at the last dose (labelled in the top panel). Time is in hours for runs up to two
 //! days, in days beyond.
@@ -148,6 +149,23 @@ pub fn plot_figure(
     dop.series
         .push(Series::of(Quantity::Dopamine, None, line(da)));
 
+    // Breathing.
+    let mut br = with_common(
+        Panel::new(
+            "Breathing (ventilation)",
+            x.clone(),
+            Axis::linear("(% baseline)", 0.0, 100.0, 50.0),
+        ),
+        false,
+    )
+    .with_breathing_bands(model.pd.life_threatening_pct);
+    br.legend = false;
+    br.series.push(Series::of(
+        Quantity::Breathing,
+        None,
+        line(&traj.ventilation_pct_baseline),
+    ));
+
     // Tolerance.
     let fold_max = traj.tolerance_fold.iter().copied().fold(1.0, f64::max);
     let fold_top = (fold_max * 1.1).ceil().max(2.0);
@@ -206,7 +224,7 @@ pub fn plot_figure(
                 "too many doses to mark one by one."
             }
         ),
-        columns: vec![Column::single(vec![plasma, act, dop, tol, wd])],
+        columns: vec![Column::single(vec![plasma, act, dop, br, tol, wd])],
         footer: footer(model),
     })
 }

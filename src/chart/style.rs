@@ -114,6 +114,8 @@ pub enum Quantity {
     Dependence,
     /// Withdrawal score.
     Withdrawal,
+    /// Ventilation (breathing).
+    Breathing,
 }
 
 impl Quantity {
@@ -129,6 +131,8 @@ impl Quantity {
             Quantity::Tolerance => Rgb(0x59, 0x59, 0x59),
             Quantity::Dependence => BLACK,
             Quantity::Withdrawal => VERMILLION,
+            // A dark teal, apart from the activation blue and the dopamine green.
+            Quantity::Breathing => Rgb(0x00, 0x5F, 0x73),
         }
     }
 
@@ -147,7 +151,12 @@ impl Quantity {
 /// a colour from the rest of the palette, chosen by position.
 pub fn species_color(name: &str, index: usize) -> Rgb {
     const OTHERS: [Rgb; 3] = [okabe_ito::BLUISH_GREEN, okabe_ito::BLUE, okabe_ito::BLACK];
-    Quantity::of_species(name).map_or(OTHERS[index % OTHERS.len()], Quantity::color)
+    match name {
+        // Fentanyl is not one of the default model's original quantities: a wine red, apart
+        // from the palette the others share.
+        "fentanyl" => Rgb(0x88, 0x22, 0x55),
+        _ => Quantity::of_species(name).map_or(OTHERS[index % OTHERS.len()], Quantity::color),
+    }
 }
 
 /// The colour of a route of use, the same wherever routes are compared: shades of the MOR

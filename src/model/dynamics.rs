@@ -80,11 +80,36 @@
 //! dF/dt  = k_F (DA - F)
 //! ```
 //!
+//! **Breathing** (ventilation at a fixed CO2, % of baseline, as measured by Dahan et al. 2004 and
+//! Algera et al. 2021). The same receptors in the brainstem respiratory centres (pre-Boetzinger
+//! complex, Kolliker-Fuse/parabrachial) read the same brain effect site: the brain entry of each
+//! ligand is one half-life for all its effects (morphine's 2.8 h lies inside the 1.8-4.4 h range
+//! of Lotsch et al. 2001; Dahan 2004's 4.4 h for breathing is its upper end; sharing it keeps one
+//! effect site per ligand). Breathing has its own potency (S_V50, set by the reference agonist's
+//! C50 for breathing on the naive, undesensitized stimulus), its own steepness n_V and its own,
+//! slower tolerance T_V. Acute desensitization q acts on every MOR, so on these too: a rush of
+//! 6-MAM meets receptors that desensitize within minutes, and at a steady morphine level
+//! (q about 0.5) the model's C50 for breathing is about twice Dahan's (a Known tension).
+//!
+//! ```text
+//! S_V    = (1 - T_V)(1 - q) S_naive           (S_naive = tau_b B + (1 - B) sum tau_i x_i / (1 + sum x))
+//! V      = 100 / (1 + (S_V / S_V50)^n_V)
+//! A_V    = S_V / (1 + S_V)
+//! T_V,inf = T_V,max A_V / (A_T50 + A_V)
+//! dT_V/dt = k_V+ (T_V,inf - T_V)  if T_V < T_V,inf,   k_V- (T_V,inf - T_V)  otherwise
+//! ```
+//!
+//! A partial agonist's stimulus cannot exceed its tau, so its depression of breathing levels off
+//! (buprenorphine's ceiling, Dahan et al. 2006); an antagonist lowers the agonists' occupancy and
+//! so S_V (naloxone rescue), and wears off while a long-acting agonist stays.
+//! The potency shift for breathing (`breathing_tolerance_fold`) is the C50 of the reference
+//! agonist with T_V over its naive C50: (tau_ref - S_V50) / ((1 - T_V) tau_ref - S_V50).
+//!
 //! **Bounds.** The exact flow keeps every state in a box: amounts and effect-site
 //! concentrations non-negative (a linear system whose off-diagonal rates are non-negative);
 //! `0 <= q <= q_max` (at `q = 0` the rate is `k_q A q_max >= 0`, at `q_max` it is negative),
 //! `0 <= T <= T_max` (the target `T_inf` lies in `[0, T_max)`), `0 <= X <= 1` (growth carries
-//! the factor `1 - X`; in decay `|dX/dt| <= k_X- X`), `0 <= B <= 1`, `G >= 0` (a linear filter
+//! the factor `1 - X`; in decay `|dX/dt| <= k_X- X`), `0 <= B <= 1`, `0 <= T_V <= T_V,max`, `G >= 0` (a linear filter
 //! of `O >= 0`), dopamine and its feedback positive. Nothing clamps them. The closed-form PK
 //! keeps its sign exactly (`pk::closed_form`, "Signs"); for the integrated states the solver
 //! rejects a step that leaves the box ([`Model::pd_in_domain`], used through
@@ -173,6 +198,12 @@ pub struct Observables {
     pub withdrawal_score: f64,
     /// Dopamine, % of baseline.
     pub dopamine_pct: f64,
+    /// Ventilation at a fixed CO2, % of baseline.
+    pub ventilation_pct: f64,
+    /// Breathing tolerance T_V (fraction of brainstem signalling lost).
+    pub breathing_tolerance: f64,
+    /// Potency shift of the reference agonist for breathing (1 = naive).
+    pub breathing_tolerance_fold: f64,
 }
 
 /// The equations' constants rearranged for a fast right-hand side: one row per species with its
@@ -360,6 +391,21 @@ impl Model {
         COWS_MAX * self.intensity(drive)
     }
 
+    /// Ventilation (% of baseline) for a brainstem stimulus `s_v` = (1 - T_V) S_naive.
+    pub fn ventilation(&self, s_v: f64) -> f64 {
+        let r = s_v.max(0.0) / self.pd.ventilation_half_stimulus;
+        let n = self.pd.ventilation_hill;
+        100.0 / (1.0 + if n == 1.0 { r } else { r.powf(n) })
+    }
+
+    /// Potency shift of the reference agonist for breathing with breathing tolerance `t_v`:
+    /// its C50 for breathing over the naive one.
+    pub fn breathing_tolerance_fold(&self, t_v: f64) -> f64 {
+        let tau = self.kinetics.tau_ref;
+        let s50 = self.pd.ventilation_half_stimulus;
+        (tau - s50) / ((1.0 - t_v) * tau - s50)
+    }
+
     /// Potency shift of the reference agonist for tolerance `t`.
     pub fn tolerance_fold(&self, t: f64) -> f64 {
         let tau = self.kinetics.tau_ref;
@@ -371,11 +417,11 @@ impl Model {
         let l = &self.layout;
         let t = y[l.tolerance];
         let q = y[l.desensitization];
-        let receptor = self.receptor(
-            &self.binding(y.as_slice()),
-            y[l.slow_bound],
-            (1.0 - t) * (1.0 - q),
-        );
+        let t_v = y[l.breathing_tolerance];
+        let binding = self.binding(y.as_slice());
+        let b = y[l.slow_bound];
+        let receptor = self.receptor(&binding, b, (1.0 - t) * (1.0 - q));
+        let (_, stimulus, _) = occupancy_and_stimulus(&binding, b, self.kinetics.tau_slow());
         let x = y[l.dependence];
         let g = y[l.sensitization];
         let unopposed = (self.camp(x, receptor.activation) - 1.0).max(0.0);
@@ -389,6 +435,9 @@ impl Model {
             sensitization: g,
             withdrawal_score: self.score(unopposed * (1.0 + g)),
             dopamine_pct: y[l.dopamine],
+            ventilation_pct: self.ventilation((1.0 - t_v) * (1.0 - q) * stimulus),
+            breathing_tolerance: t_v,
+            breathing_tolerance_fold: self.breathing_tolerance_fold(t_v),
         }
     }
 
@@ -448,7 +497,8 @@ impl Model {
 
     /// Whether the PD states lie in the region the exact flow never leaves: desensitization in
     /// `[0, q_max]`, tolerance in `[0, T_max]`, dependence and the slow ligand's bound fraction
-    /// in `[0, 1]`, sensitization non-negative, dopamine and its feedback positive. The solver
+    /// in `[0, 1]`, breathing tolerance in `[0, T_V,max]`, sensitization non-negative, dopamine and its
+    /// feedback positive. The solver
     /// rejects a step that leaves it ([`OdeRhs::in_domain`](crate::solver::OdeRhs::in_domain));
     /// see "Bounds" in the module docs.
     pub fn pd_in_domain(&self, z: &[f64; PD_LEN]) -> bool {
@@ -461,6 +511,7 @@ impl Model {
             && s.dopamine > 0.0
             && s.dopamine_feedback > 0.0
             && (0.0..=1.0).contains(&s.slow_bound)
+            && (0.0..=pd.breathing_tolerance_max).contains(&s.breathing_tolerance)
     }
 
     /// Whether a whole state (PK and PD) lies in the region the exact flow never leaves: every
@@ -502,6 +553,7 @@ impl Model {
             dopamine: da,
             dopamine_feedback: feedback,
             slow_bound: b,
+            breathing_tolerance: t_v,
         } = PdState::from_array(z);
         let binding = binding.map(|v| v.max(0.0));
         let (_, stimulus, free) = occupancy_and_stimulus(&binding, b, k.tau_slow());
@@ -512,6 +564,10 @@ impl Model {
         let inv = 1.0 / (d_a * d_t);
         let a = s * d_t * inv;
         let t_target = pd.tolerance_max * s * d_a * inv;
+        // Brainstem: A_V = S_V / (1 + S_V) and the target T_V,max A_V / (A_T50 + A_V), as above.
+        let s_v = (1.0 - t_v) * (1.0 - q) * stimulus;
+        let t_v_target = pd.breathing_tolerance_max * s_v
+            / (pd.tolerance_half_max_activation * (1.0 + s_v) + s_v);
         let c = self.camp(x, a);
         let unopposed = (c - 1.0).max(0.0);
         let drive = unopposed * (1.0 + g);
@@ -538,6 +594,11 @@ impl Model {
             slow_bound: match &k.slow {
                 Some((_, koff)) => koff * (binding[2] * free - b),
                 None => 0.0,
+            },
+            breathing_tolerance: if t_v < t_v_target {
+                pd.breathing_tolerance_gain * (t_v_target - t_v)
+            } else {
+                pd.breathing_tolerance_recovery * (t_v_target - t_v)
             },
         }
         .to_array();

@@ -29,6 +29,8 @@ pub struct ModelFile {
     pub withdrawal: WithdrawalFile,
     /// Nucleus accumbens dopamine.
     pub dopamine: DopamineFile,
+    /// Breathing: brainstem MOR signalling, its own tolerance, and the overdose read-out.
+    pub breathing: BreathingFile,
 }
 
 /// Name and description of a model.
@@ -198,4 +200,26 @@ pub struct DopamineFile {
     pub feedback_half_life: Param,
     /// Exponent of the feedback: release is scaled by (baseline / feedback)^strength.
     pub feedback_strength: Param,
+}
+
+/// Breathing parameters: ventilation from brainstem MOR signalling, its tolerance, and when
+/// depressed breathing counts as life-threatening.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreathingFile {
+    /// Effect-site concentration of the reference agonist that halves ventilation in a naive
+    /// person (plasma-equivalent, as the ligands' dissociation constants).
+    pub reference_c50: Param,
+    /// Steepness of ventilation against the brainstem stimulus.
+    pub hill: Param,
+    /// Largest fraction of brainstem signalling that breathing tolerance can remove.
+    pub max_signalling_loss: Param,
+    /// Half-life with which breathing tolerance rises towards its target while below it.
+    pub gain_half_life: Param,
+    /// Half-life with which breathing tolerance falls towards its target while above it.
+    pub recovery_half_life: Param,
+    /// Ventilation (fraction of baseline) below which breathing is life-threatening.
+    pub life_threatening_below: Param,
+    /// How long ventilation must stay below that level for the run to read as life-threatening.
+    pub life_threatening_after: Param,
 }

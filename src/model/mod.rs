@@ -185,10 +185,25 @@ pub struct Pharmacodynamics {
     pub dopamine_feedback_rate: f64,
     /// gamma: strength of the feedback.
     pub dopamine_feedback_strength: f64,
+    /// S_V50: stimulus of the brainstem pool that halves ventilation (derived from the
+    /// reference agonist's C50 for breathing).
+    pub ventilation_half_stimulus: f64,
+    /// n_V: steepness of ventilation against the brainstem stimulus.
+    pub ventilation_hill: f64,
+    /// T_V,max: largest fraction of brainstem signalling lost to breathing tolerance.
+    pub breathing_tolerance_max: f64,
+    /// k_V+: rate with which breathing tolerance rises towards its target (1/h).
+    pub breathing_tolerance_gain: f64,
+    /// k_V-: rate with which breathing tolerance falls towards its target (1/h).
+    pub breathing_tolerance_recovery: f64,
+    /// Ventilation (% of baseline) below which breathing is life-threatening.
+    pub life_threatening_pct: f64,
+    /// How long (h) ventilation must stay below that level to read as life-threatening.
+    pub life_threatening_after_h: f64,
 }
 
 /// Number of PD states: they follow the PK states, in the order of [`pd_index`].
-pub const PD_LEN: usize = 7;
+pub const PD_LEN: usize = 8;
 
 /// The PD states by name, in their order in the state vector (the block after the PK states).
 /// The equations read and write this struct; [`PdState::from_array`] and
@@ -210,13 +225,15 @@ pub struct PdState {
     pub dopamine_feedback: f64,
     /// Fraction of receptors bound by the slowly dissociating ligand.
     pub slow_bound: f64,
+    /// Breathing tolerance T_V (fraction of brainstem signalling lost).
+    pub breathing_tolerance: f64,
 }
 
 impl PdState {
     /// The named states from the PD block.
     #[inline]
     pub fn from_array(z: &[f64; PD_LEN]) -> PdState {
-        let [desensitization, tolerance, dependence, sensitization, dopamine, dopamine_feedback, slow_bound] =
+        let [desensitization, tolerance, dependence, sensitization, dopamine, dopamine_feedback, slow_bound, breathing_tolerance] =
             *z;
         PdState {
             desensitization,
@@ -226,6 +243,7 @@ impl PdState {
             dopamine,
             dopamine_feedback,
             slow_bound,
+            breathing_tolerance,
         }
     }
 
@@ -240,6 +258,7 @@ impl PdState {
             self.dopamine,
             self.dopamine_feedback,
             self.slow_bound,
+            self.breathing_tolerance,
         ]
     }
 }
@@ -261,6 +280,8 @@ pub mod pd_index {
     pub const DOPAMINE_FEEDBACK: usize = 5;
     /// Fraction of receptors bound by the slowly dissociating ligand (0 in a model without one).
     pub const SLOW_BOUND: usize = 6;
+    /// Breathing tolerance T_V.
+    pub const BREATHING_TOLERANCE: usize = 7;
 }
 
 /// Where each quantity sits in the state vector.
@@ -275,7 +296,7 @@ pub struct Layout {
     /// Absorption depot (umol) for each (drug, route) with first-order absorption.
     pub depots: Vec<Depot>,
     /// Number of PK states (depots, amounts, effect sites): they come first, and the PD states
-    /// (desensitization to dopamine feedback) follow them in the order listed here.
+    /// (desensitization to breathing tolerance) follow them in the order listed here.
     pub pk_len: usize,
     /// Acute desensitization q (fraction of receptors out of play for minutes).
     pub desensitization: usize,
@@ -291,6 +312,8 @@ pub struct Layout {
     pub dopamine_feedback: usize,
     /// Fraction of receptors bound by the slowly dissociating ligand.
     pub slow_bound: usize,
+    /// Breathing tolerance T_V (fraction of brainstem signalling lost).
+    pub breathing_tolerance: usize,
     /// Length of the state vector.
     pub len: usize,
 }
@@ -604,6 +627,38 @@ impl Model {
             Quantity::Dimensionless,
             Bound::FRACTION_BELOW_ONE,
         )?;
+        let br = &file.breathing;
+        let reference_ligand = species[reference_agonist]
+            .ligand
+            .as_ref()
+            .map_or((1.0, 0.0), |l| (l.kd_nm, l.efficacy));
+        let reference_c50 = br.reference_c50.to(
+            "breathing.reference_c50",
+            Quantity::Concentration,
+            Bound::DISSOCIATION_CONSTANT,
+        )?;
+        // The naive stimulus tau x / (1 + x) of the reference agonist at its C50 for breathing:
+        // ventilation halves where the brainstem stimulus reaches it.
+        let x50 = reference_c50 / reference_ligand.0;
+        let ventilation_half_stimulus = reference_ligand.1 * x50 / (1.0 + x50);
+        let breathing_tolerance_max = br.max_signalling_loss.to(
+            "breathing.max_signalling_loss",
+            Quantity::Dimensionless,
+            Bound::FRACTION_BELOW_ONE,
+        )?;
+        // Ventilation must still halve at the largest breathing tolerance, or its potency shift
+        // (`breathing_tolerance_fold`) would be infinite.
+        if (1.0 - breathing_tolerance_max) * reference_ligand.1 <= ventilation_half_stimulus {
+            return Err(ModelError::Value {
+                field: "breathing.max_signalling_loss".into(),
+                value: breathing_tolerance_max,
+                unit: String::new(),
+                expected: format!(
+                    "less than {:.3} (1 - S_V50 / tau of the reference agonist): at a larger loss the reference agonist can no longer halve ventilation; lower it or lower breathing.reference_c50",
+                    1.0 - ventilation_half_stimulus / reference_ligand.1
+                ),
+            });
+        }
         let pd = Pharmacodynamics {
             reference_agonist,
             desensitization_max,
@@ -663,6 +718,27 @@ impl Model {
                 "dopamine.feedback_strength",
                 Quantity::Dimensionless,
                 Bound::FEEDBACK_STRENGTH,
+            )?,
+            ventilation_half_stimulus,
+            ventilation_hill: br
+                .hill
+                .to("breathing.hill", Quantity::Dimensionless, Bound::HILL)?,
+            breathing_tolerance_max,
+            breathing_tolerance_gain: slow_rate(&br.gain_half_life, "breathing.gain_half_life")?,
+            breathing_tolerance_recovery: slow_rate(
+                &br.recovery_half_life,
+                "breathing.recovery_half_life",
+            )?,
+            life_threatening_pct: 100.0
+                * br.life_threatening_below.to(
+                    "breathing.life_threatening_below",
+                    Quantity::Dimensionless,
+                    Bound::FRACTION_BELOW_ONE,
+                )?,
+            life_threatening_after_h: br.life_threatening_after.to(
+                "breathing.life_threatening_after",
+                Quantity::Time,
+                Bound::LAG,
             )?,
         };
 
@@ -801,6 +877,7 @@ impl Layout {
         let dopamine = take();
         let dopamine_feedback = take();
         let slow_bound = take();
+        let breathing_tolerance = take();
         let len = take();
         debug_assert_eq!(
             [
@@ -810,7 +887,8 @@ impl Layout {
                 sensitization,
                 dopamine,
                 dopamine_feedback,
-                slow_bound
+                slow_bound,
+                breathing_tolerance
             ]
             .map(|i| i - pk_len),
             [
@@ -820,7 +898,8 @@ impl Layout {
                 pd_index::SENSITIZATION,
                 pd_index::DOPAMINE,
                 pd_index::DOPAMINE_FEEDBACK,
-                pd_index::SLOW_BOUND
+                pd_index::SLOW_BOUND,
+                pd_index::BREATHING_TOLERANCE
             ]
         );
         debug_assert_eq!(len - pk_len, PD_LEN);
@@ -837,6 +916,7 @@ impl Layout {
             dopamine,
             dopamine_feedback,
             slow_bound,
+            breathing_tolerance,
             len,
         }
     }

@@ -12,6 +12,8 @@ pub(super) enum Kind {
     Number(f64),
     /// A word (letters, digits, '-' or '_', starting with a letter), lower-cased.
     Word(String),
+    /// `+`, joining doses taken together.
+    Plus,
     /// The end of the input.
     End,
     /// Text that cannot be lexed; reading stops here. The parser reports it
@@ -96,7 +98,10 @@ pub(super) fn lex(input: &str) -> Vec<Token> {
                     return tokens;
                 }
             }
-        } else if c == '-' || c == '+' {
+        } else if c == '+' {
+            i += 1;
+            tokens.push(token(Kind::Plus, i));
+        } else if c == '-' {
             if !starts_number(i + 1) {
                 let bad = RegimenError::UnexpectedChar {
                     column: start + 1,
@@ -110,15 +115,9 @@ pub(super) fn lex(input: &str) -> Vec<Token> {
                 i += 1;
             }
             let found = input[byte_at(start)..byte_at(i)].to_string();
-            let column = start + 1;
-            let bad = if c == '-' {
-                RegimenError::NegativeNumber { column, found }
-            } else {
-                RegimenError::InvalidNumber {
-                    column,
-                    found,
-                    reason: "numbers are written without a sign; remove the '+'",
-                }
+            let bad = RegimenError::NegativeNumber {
+                column: start + 1,
+                found,
             };
             tokens.push(token(Kind::Bad(bad), i));
             return tokens;
@@ -191,6 +190,7 @@ mod tests {
                 match &t.kind {
                     Kind::Number(v) => format!("{glue}{}:{v}", t.column),
                     Kind::Word(w) => format!("{glue}{}:{w}", t.column),
+                    Kind::Plus => format!("{glue}{}:+", t.column),
                     Kind::End => format!("{}:end", t.column),
                     Kind::Bad(e) => format!("{}:bad {e}", t.column),
                 }
@@ -211,6 +211,11 @@ mod tests {
             "1:quetiapine 12:xanax 18:waiter 24:end",
         );
         check("", "1:end");
+        check(
+            "10mg iv+5mg iv",
+            "1:10 @3:mg 6:iv @8:+ @9:5 @10:mg 13:iv 15:end",
+        );
+        check("10mg iv + +", "1:10 @3:mg 6:iv 9:+ 11:+ 12:end");
     }
 
     #[test]

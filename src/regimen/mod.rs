@@ -10,7 +10,9 @@
 //! unit (`10mg` or `10 mg`) and after `q` or `x` (`q8h`, `q 8h`, `x14d`).
 //!
 //! ```text
-//! regimen   := phase ( "then" phase )*
+//! regimen   := group ( "then" group )*
+//! group     := dose ( "+" dose )*               -- doses taken together, at one moment
+//!            | phase
 //! phase     := "wait" duration                  -- abstinence: time passes, no doses
 //!            | dose [ "q" duration "x" repeat ] -- one dose, or a repeat
 //!            | "taper" amount [ drug ] route "q" duration "over" duration "to" amount
@@ -48,6 +50,9 @@
 //! A repeat shorter than its interval (`q8h x 4h`) gives one dose and lasts
 //! the 4 h written. A single dose takes no time, so `10mg iv then 10mg iv`
 //! is two doses at the same moment; put a `wait` between them to space them.
+//! `+` says so explicitly: `10mg heroin iv + 0.5mg fentanyl iv` is two doses
+//! taken together (a mixed dose); it joins single doses only (no repeat, wait
+//! or taper on either side), and [`Regimen::describe`] keeps it.
 //! A `taper` may also rise (`to` larger than the first amount), as in a
 //! titration.
 //!
@@ -59,6 +64,8 @@
 //! - `20mg smoked q6h x 7d then 10mg smoked q8h x 3d`: 28 doses from 0 h,
 //!   then 9 doses from 168 h.
 //! - `10 mg morphine oral`, `500ug fentanyl iv`: another drug than heroin.
+//! - `10mg heroin iv + 0.5mg fentanyl iv then wait 2min then 4mg naloxone
+//!   intranasal q3min x 2`: heroin cut with fentanyl, then two naloxone sprays.
 //!
 //! [`Regimen::describe`] writes a regimen back in a normalised form, e.g.
 //! `10 mg heroin iv q8h x 14d`, with micrograms as `mcg`.
@@ -155,6 +162,8 @@ pub fn parse_duration_h(text: &str) -> Result<Hours, RegimenError> {
 #[serde(try_from = "String", into = "String")]
 pub struct Regimen {
     phases: Vec<Phase>,
+    /// For each phase: joined to the one before by `+` (taken at the same moment).
+    together: Vec<bool>,
     doses: Vec<Dose>,
     span_h: Hours,
 }
@@ -199,9 +208,11 @@ impl Regimen {
             check_amount_at_once(&doses, first_new, phase)?;
             span_h = end_h;
         }
+        let together = parsed.iter().map(|parsed| parsed.together).collect();
         let phases = parsed.into_iter().map(|parsed| parsed.phase).collect();
         Ok(Regimen {
             phases,
+            together,
             doses,
             span_h,
         })
@@ -215,6 +226,12 @@ impl Regimen {
     /// The phases, in order.
     pub fn phases(&self) -> &[Phase] {
         &self.phases
+    }
+
+    /// Whether phase `i` is joined to the one before by `+` (a single dose taken at the same
+    /// moment); false for the first phase and for phases after `then`.
+    pub fn taken_with_previous(&self, i: usize) -> bool {
+        self.together.get(i).copied().unwrap_or(false)
     }
 
     /// The end of the last phase, in hours: at least the last dose time, and
@@ -256,6 +273,7 @@ pub fn grammar_summary(drugs: &[String]) -> String {
          pause     wait DURATION                   e.g. wait 21d\n  \
          taper     taper AMOUNT [DRUG] ROUTE qINTERVAL over DURATION to AMOUNT\n  \
          phases    PHASE then PHASE ...            (a single dose takes no time)\n  \
+         together  DOSE + DOSE ...                 e.g. 10mg heroin iv + 0.5mg fentanyl iv\n  \
          amounts   mg, ug, mcg, µg                 durations: min, h, d, w\n  \
          routes    {routes}\n  \
          drugs     {drugs} (default heroin)\n  \
@@ -272,7 +290,7 @@ pub fn grammar_summary(drugs: &[String]) -> String {
 }
 
 /// The dose limit holds for each moment, not only for each written dose: single doses joined
-/// by `then` take no time, so `1000mg iv then 1000mg iv` is 2000 mg at once. Checks the doses
+/// by `then` or `+` take no time, so `1000mg iv then 1000mg iv` is 2000 mg at once. Checks the doses
 /// of one drug at the time of each dose the phase just added (doses are in time order, so the
 /// doses at one moment are adjacent).
 fn check_amount_at_once(
@@ -306,7 +324,8 @@ impl fmt::Display for Regimen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, phase) in self.phases.iter().enumerate() {
             if i > 0 {
-                f.write_str(" then ")?;
+                let joined = self.together.get(i).copied().unwrap_or(false);
+                f.write_str(if joined { " + " } else { " then " })?;
             }
             write!(f, "{phase}")?;
         }

@@ -14,6 +14,8 @@ const KEYWORDS: [&str; 7] = ["then", "wait", "q", "x", "taper", "over", "to"];
 
 const PHASE_EXAMPLES: &str =
     "a dose such as 10mg iv, a repeat such as 10mg iv q8h x 14d, or a pause such as wait 21d";
+const JOINED_DOSE: &str =
+    "a single dose after '+', e.g. 10mg heroin iv + 0.5mg fentanyl iv (doses joined by '+' are taken at one moment: no repeat, wait or taper)";
 const TAPER_EXAMPLE: &str = "e.g. taper 100mg heroin iv q8h over 14d to 10mg";
 
 pub(super) fn is_keyword(word: &str) -> bool {
@@ -28,6 +30,8 @@ pub(super) struct ParsedPhase {
     pub column: usize,
     /// The phase as typed.
     pub text: String,
+    /// Joined to the phase before by `+`: a single dose taken at the same moment.
+    pub together: bool,
 }
 
 /// Reads `input` into phases.
@@ -114,17 +118,27 @@ impl Parser<'_> {
             .and_then(|index| self.tokens.get(index))
     }
 
-    /// `regimen := phase ( "then" phase )*`
+    /// `regimen := group ( "then" group )*`, `group := dose ( "+" dose )* | phase`
     fn regimen(&mut self) -> Result<Vec<ParsedPhase>> {
         if matches!(self.peek()?.kind, Kind::End) {
             return Err(RegimenError::Empty);
         }
-        let mut phases = Vec::new();
+        let mut phases: Vec<ParsedPhase> = Vec::new();
+        let mut together = false;
         loop {
-            let phase = self.phase()?;
-            let after = self.peek()?;
+            let mut phase = self.phase()?;
             let single_dose = matches!(phase.phase, Phase::Doses { schedule: None, .. });
+            if together && !single_dose {
+                return Err(RegimenError::Syntax {
+                    column: phase.column,
+                    found: phase.text,
+                    expected: JOINED_DOSE.to_string(),
+                });
+            }
+            phase.together = together;
+            let after = self.peek()?;
             phases.push(phase);
+            together = false;
             match &after.kind {
                 Kind::End => return Ok(phases),
                 Kind::Word(word) if word == "then" => {
@@ -135,10 +149,24 @@ impl Parser<'_> {
                         });
                     }
                 }
+                Kind::Plus if single_dose => {
+                    self.bump()?;
+                    together = true;
+                    let next = self.peek()?;
+                    if !matches!(next.kind, Kind::Number(_)) {
+                        return Err(self.syntax(&next, JOINED_DOSE));
+                    }
+                }
+                Kind::Plus => {
+                    return Err(self.syntax(
+                        &after,
+                        "'then' or the end of the regimen ('+' joins single doses taken together, e.g. 10mg heroin iv + 0.5mg fentanyl iv; a repeat, a wait or a taper cannot be joined)",
+                    ))
+                }
                 _ if single_dose => {
                     return Err(self.syntax(
                         &after,
-                        "'then', a repeat such as q8h x 14d, or the end of the regimen",
+                        "'then', '+' and another dose, a repeat such as q8h x 14d, or the end of the regimen",
                     ))
                 }
                 _ => return Err(self.syntax(&after, "'then' or the end of the regimen")),
@@ -159,6 +187,7 @@ impl Parser<'_> {
             phase,
             column: first.column,
             text: self.text_from(&first),
+            together: false,
         })
     }
 

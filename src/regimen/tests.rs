@@ -384,10 +384,10 @@ fn numbers() {
     );
     check(
         "+10mg iv",
-        Err(RegimenError::InvalidNumber {
+        Err(RegimenError::Syntax {
             column: 1,
-            found: "+10".to_string(),
-            reason: "numbers are written without a sign; remove the '+'",
+            found: "+".to_string(),
+            expected: "a dose such as 10mg iv, a repeat such as 10mg iv q8h x 14d, or a pause such as wait 21d".to_string(),
         }),
     );
     check(
@@ -611,7 +611,7 @@ fn structure() {
         Err(syntax(
             9,
             "qh",
-            "'then', a repeat such as q8h x 14d, or the end of the regimen",
+            "'then', '+' and another dose, a repeat such as q8h x 14d, or the end of the regimen",
         )),
     );
     check(
@@ -627,7 +627,7 @@ fn structure() {
         Err(syntax(
             9,
             "bid",
-            "'then', a repeat such as q8h x 14d, or the end of the regimen",
+            "'then', '+' and another dose, a repeat such as q8h x 14d, or the end of the regimen",
         )),
     );
     check(
@@ -926,4 +926,52 @@ fn non_ascii_drug_names_are_refused_so_describe_reads_back() {
         "500µg MORPHINE iv",
         Ok("1 doses at 0..0 h, span 0 h; 0.5 mg morphine iv | 500 mcg morphine iv"),
     );
+}
+
+/// `+` joins single doses taken together: the same doses as `then`, read back with `+`, and
+/// refused next to a repeat, a wait or a taper.
+#[test]
+fn plus_joins_doses_taken_together() {
+    let mixed = parse(
+        "10mg heroin iv + 0.5mg fentanyl iv then wait 2min then 4mg naloxone intranasal q3min x 2",
+    );
+    assert_eq!(
+        mixed.describe(),
+        "10 mg heroin iv + 0.5 mg fentanyl iv then wait 2min then 4 mg naloxone intranasal q3min x 2"
+    );
+    let times: Vec<f64> = mixed.doses().iter().map(|d| d.time_h).collect();
+    assert_eq!(times.len(), 4);
+    assert_eq!(times[0], 0.0);
+    assert_eq!(times[1], 0.0);
+    assert!((times[2] - 2.0 / 60.0).abs() < 1e-12);
+    assert!((times[3] - 5.0 / 60.0).abs() < 1e-12);
+    assert!(mixed.taken_with_previous(1));
+    assert!(!mixed.taken_with_previous(0));
+    assert!(!mixed.taken_with_previous(2));
+    let same = parse("10mg heroin iv then 0.5mg fentanyl iv");
+    assert_eq!(same.doses(), mixed.doses().get(..2).unwrap_or_default());
+    let glued = parse("10mg iv+5mg morphine iv+1mg fentanyl iv");
+    assert_eq!(
+        glued.describe(),
+        "10 mg heroin iv + 5 mg morphine iv + 1 mg fentanyl iv"
+    );
+    assert_eq!(parse(&glued.describe()), glued);
+    for (text, column) in [
+        ("10mg iv +", 10),
+        ("10mg iv + wait 2h", 11),
+        ("10mg iv + 5mg iv q8h x 2", 11),
+        ("10mg iv q8h x 2 + 5mg iv", 17),
+        ("wait 2h + 5mg iv", 9),
+        ("10mg iv + + 5mg iv", 11),
+    ] {
+        match Regimen::parse(text) {
+            Err(RegimenError::Syntax { column: c, .. }) => assert_eq!(c, column, "{text}"),
+            other => panic!("{text}: expected a syntax error, got {other:?}"),
+        }
+    }
+    // The limit holds for the moment, whichever joiner is used.
+    assert!(matches!(
+        Regimen::parse("600mg iv + 600mg iv"),
+        Err(RegimenError::TooMuchAtOnce { .. })
+    ));
 }

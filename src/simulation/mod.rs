@@ -17,12 +17,15 @@ mod summary;
 mod trajectory;
 
 pub use probe::{peak_activation_after, probe};
-pub use summary::{Band, Summary, SummaryBuilder, PRECIPITATION_WINDOW_H};
+pub use summary::{
+    Band, BreathingBand, Summary, SummaryBuilder, NEAR_NORMAL_VENTILATION_PCT,
+    PRECIPITATION_WINDOW_H,
+};
 pub use trajectory::Trajectory;
 
 use std::cell::RefCell;
 
-use nalgebra::{DVector, Dyn, SVector, U7};
+use nalgebra::{Const, DVector, Dyn, SVector};
 
 use crate::dose::{Dose, Route};
 use crate::model::dynamics::{Binding, Observables, BINDING_LEN};
@@ -547,7 +550,7 @@ enum Integrated {
     /// The PD states, with the PK in closed form (a fixed-size state: the solver's work vectors
     /// live on the stack and its loops unroll).
     Pd {
-        solver: DormandPrince<U7>,
+        solver: DormandPrince<Const<PD_LEN>>,
         z: SVector<f64, PD_LEN>,
     },
     /// The whole state, for a model without a closed-form PK.
@@ -567,7 +570,7 @@ struct PdSystem<'a> {
     t0: f64,
 }
 
-impl OdeRhs<U7> for PdSystem<'_> {
+impl OdeRhs<Const<PD_LEN>> for PdSystem<'_> {
     fn eval(&mut self, t: f64, z: &SVector<f64, PD_LEN>, dz: &mut SVector<f64, PD_LEN>) {
         let mut binding: Binding = [0.0; BINDING_LEN];
         self.segment.borrow_mut().probes(t - self.t0, &mut binding);

@@ -1,4 +1,9 @@
-//! The headline numbers of a run: withdrawal after the last dose, tolerance, dopamine.
+//! The headline numbers of a run: withdrawal after the last dose, tolerance, dopamine, breathing.
+//!
+//! Breathing: the lowest ventilation and when it occurred, and whether it stayed below the
+//! model's life-threatening level (`[breathing]` in the model file: 20% of baseline for 2 min
+//! or more in the default model) long enough to count. A teaching read-out, not a way to judge
+//! a safe dose.
 //!
 //! Times of withdrawal onset, peak and resolution are in hours after the last *agonist* dose (a
 //! naloxone dose after it does not restart the clock) and use the COWS threshold of 5 (below 5:
@@ -135,7 +140,60 @@ pub struct Summary {
     pub min_dopamine_pct_baseline_after_last_dose: f64,
     /// Highest MOR activation over the run (0..1).
     pub peak_mor_activation: f64,
+    /// Lowest ventilation over the run (% of baseline, at a fixed CO2).
+    pub min_ventilation_pct_baseline: f64,
+    /// When it was lowest (h from the start).
+    pub min_ventilation_at_h: f64,
+    /// Lowest ventilation from the last dose on (% of baseline): the last dose's effect, which
+    /// in a long schedule the first doses, taken by a naive person, can hide in the minimum
+    /// over the run.
+    pub min_ventilation_pct_baseline_after_last_dose: f64,
+    /// Ventilation stayed below the model's life-threatening level
+    /// (`breathing.life_threatening_below`) for at least `breathing.life_threatening_after`.
+    pub life_threatening: bool,
+    /// Minutes spent below that level, counting only the stretches long enough to count.
+    pub minutes_life_threatening: f64,
+    /// Breathing band of the lowest ventilation.
+    pub breathing_band: BreathingBand,
 }
+
+/// How far breathing fell, by the lowest ventilation (% of baseline). The life-threatening
+/// level and how long breathing must stay below it come from the model file
+/// (`[breathing]`); the 80% line between "near normal" and "depressed" and the 2x line for
+/// "severely depressed" are teaching bands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreathingBand {
+    /// At least 80% of baseline.
+    NearNormal,
+    /// Below 80%, above twice the life-threatening level.
+    Depressed,
+    /// Within twice the life-threatening level, or below it for less than the time that counts.
+    SeverelyDepressed,
+    /// Below the life-threatening level for long enough.
+    LifeThreatening,
+}
+
+impl BreathingBand {
+    /// Name as printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            BreathingBand::NearNormal => "near normal",
+            BreathingBand::Depressed => "depressed",
+            BreathingBand::SeverelyDepressed => "severely depressed",
+            BreathingBand::LifeThreatening => "life-threatening",
+        }
+    }
+}
+
+impl std::fmt::Display for BreathingBand {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Ventilation (% of baseline) from which breathing reads as near normal.
+pub const NEAR_NORMAL_VENTILATION_PCT: f64 = 80.0;
 
 /// Accumulates a [`Summary`] from streamed samples.
 ///
@@ -164,6 +222,12 @@ pub struct SummaryBuilder {
     /// The last dose has reached the brain and the score is rising again.
     relief_done: bool,
     previous_score: f64,
+    /// Life-threatening level (% of baseline) and how long (h) breathing must stay below it.
+    threat_pct: f64,
+    threat_after_h: f64,
+    /// The current stretch below the level: its length so far (h); `None` above the level.
+    below_h: Option<f64>,
+    previous_time_h: Option<f64>,
 }
 
 impl SummaryBuilder {
@@ -233,7 +297,17 @@ impl SummaryBuilder {
                 peak_dopamine_pct_baseline: 100.0,
                 min_dopamine_pct_baseline_after_last_dose: 100.0,
                 peak_mor_activation: 0.0,
+                min_ventilation_pct_baseline: 100.0,
+                min_ventilation_at_h: 0.0,
+                min_ventilation_pct_baseline_after_last_dose: 100.0,
+                life_threatening: false,
+                minutes_life_threatening: 0.0,
+                breathing_band: BreathingBand::NearNormal,
             },
+            threat_pct: model.pd.life_threatening_pct,
+            threat_after_h: model.pd.life_threatening_after_h,
+            below_h: None,
+            previous_time_h: None,
             peak_time_h: 0.0,
             onset_h: None,
             resolved_h: None,
@@ -251,6 +325,28 @@ impl SummaryBuilder {
         sm.tolerance_fold_at_end = s.obs.tolerance_fold;
         sm.peak_dopamine_pct_baseline = sm.peak_dopamine_pct_baseline.max(s.obs.dopamine_pct);
         sm.peak_mor_activation = sm.peak_mor_activation.max(s.obs.receptor.activation);
+        let ventilation = s.obs.ventilation_pct;
+        if sm.last_dose_h.is_some_and(|last| s.time_h >= last) {
+            sm.min_ventilation_pct_baseline_after_last_dose = sm
+                .min_ventilation_pct_baseline_after_last_dose
+                .min(ventilation);
+        }
+        if ventilation < sm.min_ventilation_pct_baseline {
+            sm.min_ventilation_pct_baseline = ventilation;
+            sm.min_ventilation_at_h = s.time_h;
+        }
+        // A stretch below the level counts from the sample before it fell below to the sample
+        // where it is first back above (the grid's resolution, one minute in `summarize`).
+        let step_h = s.time_h - self.previous_time_h.unwrap_or(s.time_h);
+        self.previous_time_h = Some(s.time_h);
+        if let Some(below) = self.below_h.as_mut() {
+            *below += step_h;
+        }
+        if ventilation < self.threat_pct {
+            self.below_h.get_or_insert(0.0);
+        } else if let Some(below) = self.below_h.take() {
+            Self::close_stretch(sm, below, self.threat_after_h);
+        }
         if self
             .precipitating_doses
             .iter()
@@ -317,9 +413,30 @@ impl SummaryBuilder {
         }
     }
 
+    /// Counts a finished stretch below the life-threatening level if it lasted long enough.
+    fn close_stretch(sm: &mut Summary, below_h: f64, after_h: f64) {
+        // A small allowance so that a stretch of exactly `after_h` on the grid counts.
+        if below_h >= after_h * (1.0 - 1e-9) {
+            sm.life_threatening = true;
+            sm.minutes_life_threatening += below_h * 60.0;
+        }
+    }
+
     /// The finished summary.
     pub fn finish(mut self) -> Summary {
         let sm = &mut self.summary;
+        if let Some(below) = self.below_h.take() {
+            Self::close_stretch(sm, below, self.threat_after_h);
+        }
+        sm.breathing_band = if sm.life_threatening {
+            BreathingBand::LifeThreatening
+        } else if sm.min_ventilation_pct_baseline < 2.0 * self.threat_pct {
+            BreathingBand::SeverelyDepressed
+        } else if sm.min_ventilation_pct_baseline < NEAR_NORMAL_VENTILATION_PCT {
+            BreathingBand::Depressed
+        } else {
+            BreathingBand::NearNormal
+        };
         sm.withdrawal_band = Band::of(sm.peak_withdrawal_score);
         sm.physically_dependent = sm.peak_withdrawal_score >= WITHDRAWAL_THRESHOLD;
         if sm.physically_dependent {

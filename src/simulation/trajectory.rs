@@ -28,6 +28,10 @@ pub struct Trajectory {
     pub sensitization: Vec<f64>,
     /// Withdrawal score (0-48).
     pub withdrawal_score: Vec<f64>,
+    /// Ventilation at a fixed CO2 (% of baseline).
+    pub ventilation_pct_baseline: Vec<f64>,
+    /// Potency shift for breathing (1 = naive).
+    pub breathing_tolerance_fold: Vec<f64>,
     /// Doses taken so far.
     pub dose_number: Vec<usize>,
     /// Hours since the last dose (NaN before the first).
@@ -58,6 +62,9 @@ impl Trajectory {
         self.unopposed_drive.push(s.obs.unopposed);
         self.sensitization.push(s.obs.sensitization);
         self.withdrawal_score.push(s.obs.withdrawal_score);
+        self.ventilation_pct_baseline.push(s.obs.ventilation_pct);
+        self.breathing_tolerance_fold
+            .push(s.obs.breathing_tolerance_fold);
         self.dose_number.push(s.dose_number);
         self.time_after_dose_h
             .push(s.time_after_dose_h.unwrap_or(f64::NAN));
@@ -93,6 +100,8 @@ impl Trajectory {
                 "unopposed_drive",
                 "sensitization",
                 "withdrawal_score",
+                "ventilation_pct_baseline",
+                "breathing_tolerance_fold",
                 "dose_number",
                 "time_after_dose_h",
             ]
@@ -103,7 +112,7 @@ impl Trajectory {
 
     /// Number of columns, as in [`Self::column_names`].
     pub fn column_count(&self) -> usize {
-        self.species.len() + 11
+        self.species.len() + 13
     }
 
     /// The value of column `j` ([`Self::column_names`] order) at row `i`, `None` where undefined
@@ -122,7 +131,9 @@ impl Trajectory {
                 6 => self.unopposed_drive[i],
                 7 => self.sensitization[i],
                 8 => self.withdrawal_score[i],
-                9 => self.dose_number[i] as f64,
+                9 => self.ventilation_pct_baseline[i],
+                10 => self.breathing_tolerance_fold[i],
+                11 => self.dose_number[i] as f64,
                 _ => self.time_after_dose_h[i],
             },
         };

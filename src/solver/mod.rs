@@ -85,7 +85,7 @@
 //! afresh, as the simulation does after a dose).
 //! The stepping loop does not allocate: all work vectors are owned by [`DormandPrince`] and
 //! are only (re)allocated when the state length changes (the buffer of interpolated outputs
-//! also grows to the most output times one step has spanned, once). With a fixed dimension (`U7` for the
+//! also grows to the most output times one step has spanned, once). With a fixed dimension (`Const<PD_LEN>` for the
 //! PD block) they are plain arrays.
 
 pub mod tableau;
@@ -265,7 +265,7 @@ pub fn stage_time(t: f64, h: f64, t_new: f64, s: usize) -> f64 {
 /// repeated calls allocate nothing.
 ///
 /// The state is a nalgebra vector of dimension `D`: [`Dyn`] (the default, length chosen at run
-/// time, [`DormandPrince::new`]) or a fixed size such as `U7`
+/// time, [`DormandPrince::new`]) or a fixed size such as `Const<PD_LEN>`
 /// ([`DormandPrince::fixed`]), whose work vectors live on the stack and whose loops the compiler
 /// unrolls.
 #[derive(Debug, Clone)]

@@ -198,6 +198,34 @@ pub enum Measure {
         /// The amounts tried, in mg, increasing.
         doses: Vec<f64>,
     },
+    /// `ln(column) / ln(over)` at `at` after the last dose: the ratio of two potency shifts
+    /// on a log-concentration scale (1 when they are equal, 0 when `column` has not moved).
+    LogRatioAt {
+        /// The shift in the numerator (e.g. `breathing_tolerance_fold`).
+        column: String,
+        /// The shift in the denominator (e.g. `tolerance_fold`).
+        over: String,
+        /// When, after the last dose.
+        at: String,
+    },
+    /// The lowest value within `within` after the last dose minus the same lowest value in
+    /// `compare` (each after its own last dose): negative when the scenario dips deeper.
+    LowestDifference {
+        /// The column.
+        column: String,
+        /// Window end after the last dose.
+        within: String,
+    },
+    /// The smallest of the `doses` (mg) tried in `template` (with `{mg}` for the amount) after
+    /// whose last dose ventilation stays below the model's life-threatening level for long
+    /// enough (`[breathing]` of the model file; the rule of `summary`'s `life_threatening`,
+    /// read after the last dose only, so that earlier doses of a user's history do not count).
+    SmallestLifeThreateningDose {
+        /// The regimen tried, e.g. `{mg}mg fentanyl iv`.
+        template: String,
+        /// The amounts tried, in mg, increasing.
+        doses: Vec<f64>,
+    },
     /// The day (1-based) on which the trough (the value just before a dose) first reaches
     /// `fraction` of the last trough: how fast a daily regimen reaches steady state.
     SteadyStateDay {
@@ -331,6 +359,7 @@ impl Measure {
                 | Measure::PeakDifference { .. }
                 | Measure::LargestDifference { .. }
                 | Measure::DifferenceLeft { .. }
+                | Measure::LowestDifference { .. }
         )
     }
 
@@ -357,7 +386,10 @@ impl Measure {
             | Measure::LargestDifference { column, .. }
             | Measure::DifferenceLeft { column, .. }
             | Measure::MatchingDose { column, .. }
+            | Measure::LogRatioAt { column, .. }
+            | Measure::LowestDifference { column, .. }
             | Measure::SteadyStateDay { column, .. } => Some(column),
+            Measure::SmallestLifeThreateningDose { .. } => Some("ventilation_pct_baseline"),
             Measure::Summary { field }
             | Measure::SummaryDifference { field }
             | Measure::SummaryRatio { field } => match field.as_str() {
@@ -366,6 +398,9 @@ impl Measure {
                 }
                 f if f.contains("tolerance") => Some("tolerance_fold"),
                 f if f.contains("dopamine") => Some("dopamine_pct_baseline"),
+                f if f.contains("ventilation") || f.contains("life_threatening") => {
+                    Some("ventilation_pct_baseline")
+                }
                 _ => None,
             },
         }
@@ -596,6 +631,52 @@ impl Measure {
                     previous = Some((mg, area));
                 }
                 return Err("no dose tried matches".to_string());
+            }
+            Measure::LogRatioAt { column, over, at } => {
+                let c = run(scenario, column)?;
+                let o = run(scenario, over)?;
+                let t = t0 + hours(at)?;
+                return Ok((c.at(t)?.ln() / o.at(t)?.ln(), Some(c)));
+            }
+            Measure::LowestDifference { column, within } => {
+                let w = hours(within)?;
+                let c = run(scenario, column)?;
+                let r = run(compare()?, column)?;
+                let lowest = |c: &Curve| {
+                    c.window(c.last_dose_h, c.last_dose_h + w)
+                        .map(|(_, v)| v)
+                        .fold(f64::INFINITY, f64::min)
+                };
+                return Ok((lowest(&c) - lowest(&r), Some(c)));
+            }
+            Measure::SmallestLifeThreateningDose { template, doses } => {
+                let pd = &runs.model.pd;
+                for &mg in doses {
+                    let text = template.replace("{mg}", &mg.to_string());
+                    let regimen = Regimen::parse(&text).map_err(|e| format!("{text}: {e}"))?;
+                    let c = run(&regimen, "ventilation_pct_baseline")?;
+                    // The longest stretch below the level after the last dose.
+                    let (mut longest, mut start) = (0.0_f64, None);
+                    let mut previous = c.last_dose_h;
+                    for (t, v) in c.window(c.last_dose_h, c.end_h()) {
+                        match (v < pd.life_threatening_pct, start) {
+                            (true, None) => start = Some(t),
+                            (false, Some(a)) => {
+                                longest = longest.max(t - a);
+                                start = None;
+                            }
+                            _ => {}
+                        }
+                        previous = t;
+                    }
+                    if let Some(a) = start {
+                        longest = longest.max(previous - a);
+                    }
+                    if longest >= pd.life_threatening_after_h * (1.0 - 1e-9) {
+                        return Ok((mg, Some(c)));
+                    }
+                }
+                return Err("no dose tried is life-threatening".to_string());
             }
             Measure::SteadyStateDay { column, fraction } => {
                 let c = run(scenario, column)?;

@@ -12,12 +12,15 @@ mod dependence_threshold;
 mod dopamine_repeated;
 mod methadone_vs_heroin;
 mod naloxone_challenge;
+mod naloxone_rescue;
+mod overdose_after_abstinence;
 mod parameter_sensitivity;
 mod pk_metabolites;
 mod recovery_and_relapse;
 mod routes;
 mod shared;
 mod single_vs_repeated;
+mod tolerance_by_effect;
 mod tolerance_dose_response;
 mod withdrawal_vs_duration;
 
@@ -54,13 +57,19 @@ pub enum LessonChart {
     MethadoneVsHeroin,
     /// Buprenorphine: occupancy against PET, and starting it too early or in withdrawal.
     BuprenorphineInduction,
+    /// The habitual dose after weeks off: breathing and activation.
+    OverdoseAfterAbstinence,
+    /// Tolerance to the high outruns tolerance to breathing: the margin.
+    ToleranceByEffect,
+    /// Naloxone after a fentanyl overdose, and wearing off after methadone.
+    NaloxoneRescue,
     /// Which model parameters move the main scenario's results most (a tornado chart).
     ParameterSensitivity,
 }
 
 impl LessonChart {
     /// Every lesson chart, in teaching order.
-    pub const ALL: [LessonChart; 12] = [
+    pub const ALL: [LessonChart; 15] = [
         LessonChart::SingleVsRepeated,
         LessonChart::PkMetabolites,
         LessonChart::Routes,
@@ -72,6 +81,9 @@ impl LessonChart {
         LessonChart::NaloxoneChallenge,
         LessonChart::MethadoneVsHeroin,
         LessonChart::BuprenorphineInduction,
+        LessonChart::OverdoseAfterAbstinence,
+        LessonChart::ToleranceByEffect,
+        LessonChart::NaloxoneRescue,
         LessonChart::ParameterSensitivity,
     ];
 
@@ -144,7 +156,7 @@ struct Definition {
 }
 
 /// The lesson charts, in [`LessonChart::ALL`] order.
-const DEFINITIONS: [Definition; 12] = [
+const DEFINITIONS: [Definition; 15] = [
     Definition {
         name: "single-vs-repeated",
         heading: "One dose vs two weeks of use",
@@ -199,6 +211,21 @@ const DEFINITIONS: [Definition; 12] = [
         name: "buprenorphine-induction",
         heading: "Buprenorphine: a partial agonist, and when to start it",
         build: buprenorphine_induction::build,
+    },
+    Definition {
+        name: "overdose-after-abstinence",
+        heading: "Overdose after abstinence: the old dose after weeks off",
+        build: overdose_after_abstinence::build,
+    },
+    Definition {
+        name: "tolerance-by-effect",
+        heading: "Tolerance by effect: the high outruns breathing",
+        build: tolerance_by_effect::build,
+    },
+    Definition {
+        name: "naloxone-rescue",
+        heading: "Naloxone rescue, and naloxone wearing off",
+        build: naloxone_rescue::build,
     },
     Definition {
         name: "parameter-sensitivity",

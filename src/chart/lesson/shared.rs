@@ -26,7 +26,7 @@ pub(super) const BUCKETS: usize = 800;
 /// The footer of every chart.
 pub(crate) fn footer(model: &Model) -> String {
     format!(
-        "{DISCLAIMER} Simulated with opioid-sim (built-in \"{}\" model): a simplified model, not patient data.",
+        "{DISCLAIMER} Not a way to judge a safe dose. Simulated with opioid-sim (built-in \"{}\" model): a simplified model, not patient data.",
         model.name
     )
 }
