@@ -133,9 +133,9 @@ pub fn plot_figure(
     let step_da = super::figure::nice_step((hi - lo) / 3.0);
     let mut dop = with_common(
         Panel::new(
-            "Dopamine",
+            "Dopamine (% of baseline)",
             x.clone(),
-            Axis::linear("(% baseline)", lo, hi, step_da),
+            Axis::linear("(%)", lo, hi, step_da),
         ),
         false,
     );
@@ -152,9 +152,9 @@ pub fn plot_figure(
     // Breathing.
     let mut br = with_common(
         Panel::new(
-            "Breathing (ventilation)",
+            "Breathing (ventilation, % of baseline)",
             x.clone(),
-            Axis::linear("(% baseline)", 0.0, 100.0, 50.0),
+            Axis::linear("(%)", 0.0, 100.0, 50.0),
         ),
         false,
     )
@@ -192,7 +192,11 @@ pub fn plot_figure(
     // Withdrawal.
     let w_max = traj.withdrawal_score.iter().copied().fold(0.0, f64::max);
     let mut wd = with_common(
-        Panel::new("Withdrawal score", x, Axis::cows("(COWS 0-48)", w_max)),
+        Panel::new(
+            "Withdrawal score (COWS scale)",
+            x,
+            Axis::cows("(0-48)", w_max),
+        ),
         true,
     )
     .with_cows_bands();
