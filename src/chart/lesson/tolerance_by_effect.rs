@@ -139,15 +139,12 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let narrows = smallest.1 < first.1;
     let title = if narrows {
         let then = if last.1 > 1.2 * smallest.1 {
-            format!(
-                ", then widens to {:.2} by day {:.0} as breathing tolerance catches up",
-                last.1, last.0
-            )
+            format!(", then {:.1} by day {:.0}", last.1, last.0)
         } else {
             String::new()
         };
         format!(
-            "Tolerance to the high outruns tolerance to breathing: the margin falls from {:.2} to {:.2} by day {:.0}{then}",
+            "The high's tolerance outruns breathing's: the margin falls from {:.1} to {:.1} by day {:.0}{then}",
             first.1, smallest.1, smallest.0
         )
     } else {
