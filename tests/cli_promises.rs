@@ -18,6 +18,11 @@ fn text(bytes: &[u8]) -> String {
 
 use common::one_line_error;
 
+/// `simulate` of one dose, watched for an hour, written to `out`.
+fn simulate_one_dose_to(out: &str) -> Output {
+    run(&["simulate", "-r", "10mg iv", "--observe", "1h", "-o", out])
+}
+
 fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
@@ -117,15 +122,7 @@ fn out_follows_symlinks_keeps_the_mode_and_refuses_special_files() {
     let link = dir.join("link.csv");
     symlink("real.csv", &link).expect("symlink");
 
-    let o = run(&[
-        "simulate",
-        "-r",
-        "10mg iv",
-        "--observe",
-        "1h",
-        "-o",
-        path(&link),
-    ]);
+    let o = simulate_one_dose_to(path(&link));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let meta = std::fs::symlink_metadata(&link).expect("link");
     assert!(meta.file_type().is_symlink(), "the symlink stays a symlink");
@@ -164,15 +161,7 @@ fn a_file_name_of_255_bytes_can_be_written() {
     let name = format!("{}.csv", "a".repeat(251));
     assert_eq!(name.len(), 255);
     let target = dir.join(&name);
-    let o = run(&[
-        "simulate",
-        "-r",
-        "10mg iv",
-        "--observe",
-        "1h",
-        "-o",
-        path(&target),
-    ]);
+    let o = simulate_one_dose_to(path(&target));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(common::files_in(&dir), [name]);
     // Charts too (their temporaries keep the .png extension).
@@ -208,15 +197,7 @@ fn stale_temporaries_are_ignored_by_git_and_removed() {
     std::fs::write(&stale, b"half a chart").expect("write");
     let unrelated = dir.join("notes.tmp");
     std::fs::write(&unrelated, b"mine").expect("write");
-    let o = run(&[
-        "simulate",
-        "-r",
-        "10mg iv",
-        "--observe",
-        "1h",
-        "-o",
-        path(&dir.join("run.csv")),
-    ]);
+    let o = simulate_one_dose_to(path(&dir.join("run.csv")));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     if Path::new("/proc/self").exists() {
         assert!(!stale.exists(), "the stale temporary is removed");
