@@ -420,8 +420,12 @@ impl Model {
         let t_v = y[l.breathing_tolerance];
         let binding = self.binding(y.as_slice());
         let b = y[l.slow_bound];
-        let receptor = self.receptor(&binding, b, (1.0 - t) * (1.0 - q));
-        let (_, stimulus, _) = occupancy_and_stimulus(&binding, b, self.kinetics.tau_slow());
+        let (occupancy, stimulus, _) =
+            occupancy_and_stimulus(&binding, b, self.kinetics.tau_slow());
+        let receptor = ReceptorState {
+            occupancy,
+            activation: activation(stimulus, (1.0 - t) * (1.0 - q)),
+        };
         let x = y[l.dependence];
         let g = y[l.sensitization];
         let unopposed = (self.camp(x, receptor.activation) - 1.0).max(0.0);
