@@ -105,12 +105,55 @@
 //! The potency shift for breathing (`breathing_tolerance_fold`) is the C50 of the reference
 //! agonist with T_V over its naive C50: (tau_ref - S_V50) / ((1 - T_V) tau_ref - S_V50).
 //!
+//! **Wanting** (incentive salience: Robinson & Berridge 1993; Berridge 2007). The drug's
+//! dopamine signal u, the rise of dopamine over its baseline, teaches a learned value V of the
+//! drug and its cues. As in Redish 2004 (Science 306:1944), the signal comes from the drug's
+//! pharmacology and is not cancelled by what has been learned: a natural reward's prediction
+//! error shrinks as its value is learned, this one does not, so V grows with every use instead
+//! of levelling off. Wanting W, the expression of V, saturates. Each dose also potentiates the
+//! excitatory synapses on VTA dopamine neurons (P; Saal, Dong, Bonci & Malenka 2003: one dose
+//! of morphine, cocaine or other addictive drugs, not of non-addictive ones, leaves them
+//! stronger for days), and potentiated synapses learn more from the same signal: the
+//! sensitization of wanting with repeated use (Robinson & Berridge 1993):
+//!
+//! ```text
+//! u      = max(0, DA - 100) / 100             (dopamine signal: fraction above baseline)
+//! dP/dt  = k_P u (1 - P) - r_P P              (synaptic potentiation: rises with each dose, fades in days)
+//! dV/dt  = k_V u (1 + sigma P) - r_V V        (learned value: the drug's signal is never learned away)
+//! W      = V / (1 + V)                        (wanting, 0..1; V = 1 is half the largest wanting)
+//! ```
+//!
+//! **Liking is not wanting.** Liking is the dopamine response to a dose, which tolerance blunts
+//! (a smaller u per dose); wanting is the value every dose has added, which keeps growing while
+//! the response shrinks, and lasts (forgetting half-life r_V: months) after the dopamine
+//! response, the potentiation and the withdrawal are gone.
+//!
+//! **Craving** is cue-triggered wanting at this moment: the learned value multiplied by the
+//! current state (Zhang, Berridge, Tindell, Smith & Aldridge 2009, PLoS Comput Biol 5:e1000437:
+//! incentive value = learned value x a physiological factor kappa). Withdrawal raises it (Koob &
+//! Le Moal 2001: relief of withdrawal becomes a second reason to use). An offered dose is taken
+//! with the probability of Luce's choice rule (the matching law) between the drug's current
+//! value and the value V_alt of the alternatives, the one free parameter of the choice (see
+//! `models/heroin.toml`, `wanting.alternative_value`):
+//!
+//! ```text
+//! kappa   = 1 + kappa_W h(y)                  (h(y) = withdrawal score / 48)
+//! craving = kappa V / (1 + kappa V)           (0..1; the odds of craving are kappa times V)
+//! p_take  = kappa V / (kappa V + V_alt)  =  craving / (craving + V_alt (1 - craving))
+//! ```
+//!
+//! Negative reinforcement enters through kappa, so withdrawal pushes the choice; the learning
+//! signal is dopamine above baseline only, so a dose that lifts dopamine back from a withdrawal
+//! trough teaches nothing extra for the relief (a simplification). The time constants of wanting
+//! in people are not measured: the potentiation's fading within days follows Saal et al. 2003
+//! (rodents), the rest are teaching choices (see the model file).
+//!
 //! **Bounds.** The exact flow keeps every state in a box: amounts and effect-site
 //! concentrations non-negative (a linear system whose off-diagonal rates are non-negative);
 //! `0 <= q <= q_max` (at `q = 0` the rate is `k_q A q_max >= 0`, at `q_max` it is negative),
 //! `0 <= T <= T_max` (the target `T_inf` lies in `[0, T_max)`), `0 <= X <= 1` (growth carries
 //! the factor `1 - X`; in decay `|dX/dt| <= k_X- X`), `0 <= B <= 1`, `0 <= T_V <= T_V,max`, `G >= 0` (a linear filter
-//! of `O >= 0`), dopamine and its feedback positive. Nothing clamps them. The closed-form PK
+//! of `O >= 0`), `0 <= P <= 1` and `V >= 0` (growth non-negative, decay proportional to the state), dopamine and its feedback positive. Nothing clamps them. The closed-form PK
 //! keeps its sign exactly (`pk::closed_form`, "Signs"); for the integrated states the solver
 //! rejects a step that leaves the box ([`Model::pd_in_domain`], used through
 //! [`OdeRhs::in_domain`](crate::solver::OdeRhs::in_domain)): the overshoot O switches on with
@@ -204,6 +247,12 @@ pub struct Observables {
     pub breathing_tolerance: f64,
     /// Potency shift of the reference agonist for breathing (1 = naive).
     pub breathing_tolerance_fold: f64,
+    /// Synaptic potentiation P of reward synapses (0..1).
+    pub potentiation: f64,
+    /// Wanting W = V / (1 + V): the learned value of the drug and its cues (0..1).
+    pub wanting: f64,
+    /// Craving: cue-triggered wanting at this moment, raised by withdrawal (0..1).
+    pub craving: f64,
 }
 
 /// The equations' constants rearranged for a fast right-hand side: one row per species with its
@@ -406,6 +455,38 @@ impl Model {
         (tau - s50) / ((1.0 - t_v) * tau - s50)
     }
 
+    /// The dopamine signal u = max(0, DA - 100) / 100 that teaches wanting, for dopamine `da`
+    /// (% of baseline).
+    pub fn dopamine_signal(da: f64) -> f64 {
+        (da - 100.0).max(0.0) / 100.0
+    }
+
+    /// The state factor kappa = 1 + kappa_W h(y) by which withdrawal (expressed drive `drive`)
+    /// multiplies the learned value in craving.
+    fn craving_factor(&self, drive: f64) -> f64 {
+        1.0 + self.pd.craving_withdrawal_gain * self.intensity(drive)
+    }
+
+    /// Wanting W = V / (1 + V) for a learned value `v`.
+    pub fn wanting(v: f64) -> f64 {
+        v / (1.0 + v)
+    }
+
+    /// Probability that an offered dose is taken at craving `craving` (0..1): Luce's choice
+    /// rule between the drug's current value kappa V = craving / (1 - craving) and the
+    /// alternatives' value V_alt, written in craving, `craving / (craving + V_alt (1 -
+    /// craving))`. Rises with craving, from 0 at no craving to 1 at full craving; a craving
+    /// outside 0..1 (not a model output) counts as its nearest end.
+    pub fn take_probability(&self, craving: f64) -> f64 {
+        if craving.is_nan() || craving <= 0.0 {
+            return 0.0;
+        }
+        if craving >= 1.0 {
+            return 1.0;
+        }
+        craving / (craving + self.pd.alternative_value * (1.0 - craving))
+    }
+
     /// Potency shift of the reference agonist for tolerance `t`.
     pub fn tolerance_fold(&self, t: f64) -> f64 {
         let tau = self.kinetics.tau_ref;
@@ -429,6 +510,9 @@ impl Model {
         let x = y[l.dependence];
         let g = y[l.sensitization];
         let unopposed = (self.camp(x, receptor.activation) - 1.0).max(0.0);
+        let drive = unopposed * (1.0 + g);
+        let v = y[l.learned_value];
+        let kappa_v = self.craving_factor(drive) * v;
         Observables {
             receptor,
             desensitization: q,
@@ -437,11 +521,14 @@ impl Model {
             dependence: x,
             unopposed,
             sensitization: g,
-            withdrawal_score: self.score(unopposed * (1.0 + g)),
+            withdrawal_score: self.score(drive),
             dopamine_pct: y[l.dopamine],
             ventilation_pct: self.ventilation((1.0 - t_v) * (1.0 - q) * stimulus),
             breathing_tolerance: t_v,
             breathing_tolerance_fold: self.breathing_tolerance_fold(t_v),
+            potentiation: y[l.potentiation],
+            wanting: Model::wanting(v),
+            craving: kappa_v / (1.0 + kappa_v),
         }
     }
 
@@ -502,7 +589,7 @@ impl Model {
     /// Whether the PD states lie in the region the exact flow never leaves: desensitization in
     /// `[0, q_max]`, tolerance in `[0, T_max]`, dependence and the slow ligand's bound fraction
     /// in `[0, 1]`, breathing tolerance in `[0, T_V,max]`, sensitization non-negative, dopamine and its
-    /// feedback positive. The solver
+    /// feedback positive, potentiation in `[0, 1]`, the learned value non-negative. The solver
     /// rejects a step that leaves it ([`OdeRhs::in_domain`](crate::solver::OdeRhs::in_domain));
     /// see "Bounds" in the module docs.
     pub fn pd_in_domain(&self, z: &[f64; PD_LEN]) -> bool {
@@ -516,6 +603,8 @@ impl Model {
             && s.dopamine_feedback > 0.0
             && (0.0..=1.0).contains(&s.slow_bound)
             && (0.0..=pd.breathing_tolerance_max).contains(&s.breathing_tolerance)
+            && (0.0..=1.0).contains(&s.potentiation)
+            && s.learned_value >= 0.0
     }
 
     /// Whether a whole state (PK and PD) lies in the region the exact flow never leaves: every
@@ -558,6 +647,8 @@ impl Model {
             dopamine_feedback: feedback,
             slow_bound: b,
             breathing_tolerance: t_v,
+            potentiation: p,
+            learned_value: v,
         } = PdState::from_array(z);
         let binding = binding.map(|v| v.max(0.0));
         let (_, stimulus, free) = occupancy_and_stimulus(&binding, b, k.tau_slow());
@@ -579,6 +670,7 @@ impl Model {
             * (1.0 + pd.dopamine_stimulation * a)
             * (1.0 - pd.dopamine_inhibition * self.intensity(drive))
             * k.feedback_gain(100.0 / feedback);
+        let signal = Model::dopamine_signal(da);
         *dz = PdState {
             desensitization: pd.desensitization_rate * a * (pd.desensitization_max - q)
                 - pd.resensitization_rate * q,
@@ -604,6 +696,11 @@ impl Model {
             } else {
                 pd.breathing_tolerance_recovery * (t_v_target - t_v)
             },
+            potentiation: pd.potentiation_gain * signal * (1.0 - p) - pd.potentiation_decay * p,
+            learned_value: pd.value_learning_rate
+                * signal
+                * (1.0 + pd.potentiation_learning_boost * p)
+                - pd.value_forgetting_rate * v,
         }
         .to_array();
     }

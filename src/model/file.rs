@@ -31,6 +31,8 @@ pub struct ModelFile {
     pub dopamine: DopamineFile,
     /// Breathing: brainstem MOR signalling, its own tolerance, and the overdose read-out.
     pub breathing: BreathingFile,
+    /// Wanting: the learned value of the drug, taught by its dopamine signal, and craving.
+    pub wanting: WantingFile,
 }
 
 /// Name and description of a model.
@@ -222,4 +224,28 @@ pub struct BreathingFile {
     pub life_threatening_below: Param,
     /// How long ventilation must stay below that level for the run to read as life-threatening.
     pub life_threatening_after: Param,
+}
+
+/// Wanting parameters: how the drug's dopamine signal teaches a learned value (incentive
+/// salience), how one dose's synaptic potentiation amplifies that learning, how withdrawal
+/// raises craving, and the value of the alternatives in a choice to take an offered dose.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WantingFile {
+    /// Hours of a dopamine signal of +100% over baseline that teach a learned value of 1 (half
+    /// of the largest wanting), without potentiation.
+    pub learning_time: Param,
+    /// Half-life of the learned value in abstinence (forgetting).
+    pub forgetting_half_life: Param,
+    /// ln 2 / rate constant of synaptic potentiation per unit dopamine signal.
+    pub potentiation_gain_half_life: Param,
+    /// Half-life of synaptic potentiation once the signal stops.
+    pub potentiation_decay_half_life: Param,
+    /// Fractional rise of the learning rate at full potentiation (sensitization of learning).
+    pub potentiation_learning_boost: Param,
+    /// Fractional rise of the odds of craving at the largest withdrawal intensity.
+    pub craving_withdrawal_gain: Param,
+    /// Learned value of the alternatives to taking an offered dose (the choice law's one free
+    /// parameter).
+    pub alternative_value: Param,
 }

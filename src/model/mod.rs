@@ -200,10 +200,24 @@ pub struct Pharmacodynamics {
     pub life_threatening_pct: f64,
     /// How long (h) ventilation must stay below that level to read as life-threatening.
     pub life_threatening_after_h: f64,
+    /// k_V: learned value per hour of a dopamine signal of 1 (+100% over baseline) (1/h).
+    pub value_learning_rate: f64,
+    /// r_V: forgetting rate of the learned value (1/h).
+    pub value_forgetting_rate: f64,
+    /// k_P: potentiation rate per unit dopamine signal (1/h).
+    pub potentiation_gain: f64,
+    /// r_P: potentiation decay rate (1/h).
+    pub potentiation_decay: f64,
+    /// sigma: fractional rise of the learning rate at full potentiation.
+    pub potentiation_learning_boost: f64,
+    /// kappa_W: fractional rise of the odds of craving at the largest withdrawal intensity.
+    pub craving_withdrawal_gain: f64,
+    /// V_alt: learned value of the alternatives to an offered dose (choice law).
+    pub alternative_value: f64,
 }
 
 /// Number of PD states: they follow the PK states, in the order of [`pd_index`].
-pub const PD_LEN: usize = 8;
+pub const PD_LEN: usize = 10;
 
 /// The PD states by name, in their order in the state vector (the block after the PK states).
 /// The equations read and write this struct; [`PdState::from_array`] and
@@ -227,13 +241,17 @@ pub struct PdState {
     pub slow_bound: f64,
     /// Breathing tolerance T_V (fraction of brainstem signalling lost).
     pub breathing_tolerance: f64,
+    /// Synaptic potentiation P of reward synapses (0..1), left by the drug's dopamine signal.
+    pub potentiation: f64,
+    /// Learned value V of the drug and its cues (0 naive; wanting is V / (1 + V)).
+    pub learned_value: f64,
 }
 
 impl PdState {
     /// The named states from the PD block.
     #[inline]
     pub fn from_array(z: &[f64; PD_LEN]) -> PdState {
-        let [desensitization, tolerance, dependence, sensitization, dopamine, dopamine_feedback, slow_bound, breathing_tolerance] =
+        let [desensitization, tolerance, dependence, sensitization, dopamine, dopamine_feedback, slow_bound, breathing_tolerance, potentiation, learned_value] =
             *z;
         PdState {
             desensitization,
@@ -244,6 +262,8 @@ impl PdState {
             dopamine_feedback,
             slow_bound,
             breathing_tolerance,
+            potentiation,
+            learned_value,
         }
     }
 
@@ -259,6 +279,8 @@ impl PdState {
             self.dopamine_feedback,
             self.slow_bound,
             self.breathing_tolerance,
+            self.potentiation,
+            self.learned_value,
         ]
     }
 }
@@ -282,6 +304,10 @@ pub mod pd_index {
     pub const SLOW_BOUND: usize = 6;
     /// Breathing tolerance T_V.
     pub const BREATHING_TOLERANCE: usize = 7;
+    /// Synaptic potentiation P of reward synapses.
+    pub const POTENTIATION: usize = 8;
+    /// Learned value V of the drug (wanting is V / (1 + V)).
+    pub const LEARNED_VALUE: usize = 9;
 }
 
 /// Where each quantity sits in the state vector.
@@ -296,7 +322,7 @@ pub struct Layout {
     /// Absorption depot (umol) for each (drug, route) with first-order absorption.
     pub depots: Vec<Depot>,
     /// Number of PK states (depots, amounts, effect sites): they come first, and the PD states
-    /// (desensitization to breathing tolerance) follow them in the order listed here.
+    /// (desensitization to the learned value) follow them in the order listed here.
     pub pk_len: usize,
     /// Acute desensitization q (fraction of receptors out of play for minutes).
     pub desensitization: usize,
@@ -314,6 +340,10 @@ pub struct Layout {
     pub slow_bound: usize,
     /// Breathing tolerance T_V (fraction of brainstem signalling lost).
     pub breathing_tolerance: usize,
+    /// Synaptic potentiation P of reward synapses (0..1).
+    pub potentiation: usize,
+    /// Learned value V of the drug and its cues.
+    pub learned_value: usize,
     /// Length of the state vector.
     pub len: usize,
 }
@@ -628,6 +658,7 @@ impl Model {
             Bound::FRACTION_BELOW_ONE,
         )?;
         let br = &file.breathing;
+        let wa = &file.wanting;
         let reference_ligand = species[reference_agonist]
             .ligand
             .as_ref()
@@ -739,6 +770,39 @@ impl Model {
                 "breathing.life_threatening_after",
                 Quantity::Time,
                 Bound::LAG,
+            )?,
+            value_learning_rate: 1.0
+                / wa.learning_time.to(
+                    "wanting.learning_time",
+                    Quantity::Time,
+                    Bound::ADAPTATION_HALF_LIFE,
+                )?,
+            value_forgetting_rate: slow_rate(
+                &wa.forgetting_half_life,
+                "wanting.forgetting_half_life",
+            )?,
+            potentiation_gain: slow_rate(
+                &wa.potentiation_gain_half_life,
+                "wanting.potentiation_gain_half_life",
+            )?,
+            potentiation_decay: slow_rate(
+                &wa.potentiation_decay_half_life,
+                "wanting.potentiation_decay_half_life",
+            )?,
+            potentiation_learning_boost: wa.potentiation_learning_boost.to(
+                "wanting.potentiation_learning_boost",
+                Quantity::Dimensionless,
+                Bound::AMPLIFICATION,
+            )?,
+            craving_withdrawal_gain: wa.craving_withdrawal_gain.to(
+                "wanting.craving_withdrawal_gain",
+                Quantity::Dimensionless,
+                Bound::AMPLIFICATION,
+            )?,
+            alternative_value: wa.alternative_value.to(
+                "wanting.alternative_value",
+                Quantity::Dimensionless,
+                Bound::LEARNED_VALUE,
             )?,
         };
 
@@ -878,6 +942,8 @@ impl Layout {
         let dopamine_feedback = take();
         let slow_bound = take();
         let breathing_tolerance = take();
+        let potentiation = take();
+        let learned_value = take();
         let len = take();
         debug_assert_eq!(
             [
@@ -888,7 +954,9 @@ impl Layout {
                 dopamine,
                 dopamine_feedback,
                 slow_bound,
-                breathing_tolerance
+                breathing_tolerance,
+                potentiation,
+                learned_value
             ]
             .map(|i| i - pk_len),
             [
@@ -899,7 +967,9 @@ impl Layout {
                 pd_index::DOPAMINE,
                 pd_index::DOPAMINE_FEEDBACK,
                 pd_index::SLOW_BOUND,
-                pd_index::BREATHING_TOLERANCE
+                pd_index::BREATHING_TOLERANCE,
+                pd_index::POTENTIATION,
+                pd_index::LEARNED_VALUE
             ]
         );
         debug_assert_eq!(len - pk_len, PD_LEN);
@@ -917,6 +987,8 @@ impl Layout {
             dopamine_feedback,
             slow_bound,
             breathing_tolerance,
+            potentiation,
+            learned_value,
             len,
         }
     }

@@ -182,6 +182,13 @@ impl Bound {
     /// Fractional rise of dopamine release at full activation: 0-20.
     pub const DOPAMINE_STIMULATION: Bound =
         Bound::closed("a fractional rise", Quantity::Dimensionless, 0.0, 20.0);
+    /// Fractional rise of a rate or of odds by a state (wanting: learning boosted by
+    /// potentiation, craving raised by withdrawal): 0 (none) to 20.
+    pub const AMPLIFICATION: Bound =
+        Bound::closed("a fractional rise", Quantity::Dimensionless, 0.0, 20.0);
+    /// A learned value in units of the value that gives half the largest wanting: 0.001-1,000.
+    pub const LEARNED_VALUE: Bound =
+        Bound::closed("a learned value", Quantity::Dimensionless, 0.001, 1000.0);
     /// Exponent of the dopamine autoreceptor feedback: 0 (none) to 5.
     pub const FEEDBACK_STRENGTH: Bound =
         Bound::closed("an exponent", Quantity::Dimensionless, 0.0, 5.0);

@@ -155,6 +155,13 @@ pub struct Summary {
     pub minutes_life_threatening: f64,
     /// Breathing band of the lowest ventilation.
     pub breathing_band: BreathingBand,
+    /// Wanting (0..1) 7 days after the first agonist dose, whatever was taken since; `None`
+    /// without an agonist dose or when the run ends sooner.
+    pub wanting_after_one_dose_7d: Option<f64>,
+    /// Highest craving (0..1) from the last agonist dose on; `None` without one.
+    pub peak_craving_after_last_dose: Option<f64>,
+    /// Wanting (0..1) at the end of the window.
+    pub wanting_at_end: f64,
 }
 
 /// How far breathing fell, by the lowest ventilation (% of baseline). The life-threatening
@@ -228,7 +235,13 @@ pub struct SummaryBuilder {
     /// The current stretch below the level: its length so far (h); `None` above the level.
     below_h: Option<f64>,
     previous_time_h: Option<f64>,
+    /// When wanting is read for `wanting_after_one_dose_7d` (h): 7 days after the first agonist
+    /// dose.
+    wanting_read_h: Option<f64>,
 }
+
+/// How long after the first agonist dose `Summary::wanting_after_one_dose_7d` is read (h).
+pub const WANTING_READ_AFTER_H: f64 = 7.0 * 24.0;
 
 impl SummaryBuilder {
     /// Starts a summary for a regimen run on `model` (which says which drugs are agonists).
@@ -303,7 +316,11 @@ impl SummaryBuilder {
                 life_threatening: false,
                 minutes_life_threatening: 0.0,
                 breathing_band: BreathingBand::NearNormal,
+                wanting_after_one_dose_7d: None,
+                peak_craving_after_last_dose: None,
+                wanting_at_end: 0.0,
             },
+            wanting_read_h: first_agonist.map(|t| t + WANTING_READ_AFTER_H),
             threat_pct: model.pd.life_threatening_pct,
             threat_after_h: model.pd.life_threatening_after_h,
             below_h: None,
@@ -323,6 +340,13 @@ impl SummaryBuilder {
         let score = s.obs.withdrawal_score;
         sm.observed_until_h = s.time_h;
         sm.tolerance_fold_at_end = s.obs.tolerance_fold;
+        sm.wanting_at_end = s.obs.wanting;
+        // The first sample at or after the reading time (the grid's resolution).
+        if sm.wanting_after_one_dose_7d.is_none()
+            && self.wanting_read_h.is_some_and(|t| s.time_h >= t - 1e-9)
+        {
+            sm.wanting_after_one_dose_7d = Some(s.obs.wanting);
+        }
         sm.peak_dopamine_pct_baseline = sm.peak_dopamine_pct_baseline.max(s.obs.dopamine_pct);
         sm.peak_mor_activation = sm.peak_mor_activation.max(s.obs.receptor.activation);
         let ventilation = s.obs.ventilation_pct;
@@ -364,6 +388,10 @@ impl SummaryBuilder {
             sm.tolerance_fold_at_last_dose = s.obs.tolerance_fold;
         }
         if s.time_h >= last {
+            sm.peak_craving_after_last_dose = Some(
+                sm.peak_craving_after_last_dose
+                    .map_or(s.obs.craving, |c| c.max(s.obs.craving)),
+            );
             sm.min_dopamine_pct_baseline_after_last_dose = sm
                 .min_dopamine_pct_baseline_after_last_dose
                 .min(s.obs.dopamine_pct);

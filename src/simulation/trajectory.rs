@@ -32,6 +32,10 @@ pub struct Trajectory {
     pub ventilation_pct_baseline: Vec<f64>,
     /// Potency shift for breathing (1 = naive).
     pub breathing_tolerance_fold: Vec<f64>,
+    /// Wanting: the learned value of the drug and its cues (0..1).
+    pub wanting: Vec<f64>,
+    /// Craving: cue-triggered wanting at this moment, raised by withdrawal (0..1).
+    pub craving: Vec<f64>,
     /// Doses taken so far.
     pub dose_number: Vec<usize>,
     /// Hours since the last dose (NaN before the first).
@@ -65,6 +69,8 @@ impl Trajectory {
         self.ventilation_pct_baseline.push(s.obs.ventilation_pct);
         self.breathing_tolerance_fold
             .push(s.obs.breathing_tolerance_fold);
+        self.wanting.push(s.obs.wanting);
+        self.craving.push(s.obs.craving);
         self.dose_number.push(s.dose_number);
         self.time_after_dose_h
             .push(s.time_after_dose_h.unwrap_or(f64::NAN));
@@ -102,6 +108,8 @@ impl Trajectory {
                 "withdrawal_score",
                 "ventilation_pct_baseline",
                 "breathing_tolerance_fold",
+                "wanting",
+                "craving",
                 "dose_number",
                 "time_after_dose_h",
             ]
@@ -112,7 +120,7 @@ impl Trajectory {
 
     /// Number of columns, as in [`Self::column_names`].
     pub fn column_count(&self) -> usize {
-        self.species.len() + 13
+        self.species.len() + 15
     }
 
     /// The value of column `j` ([`Self::column_names`] order) at row `i`, `None` where undefined
@@ -133,7 +141,9 @@ impl Trajectory {
                 8 => self.withdrawal_score[i],
                 9 => self.ventilation_pct_baseline[i],
                 10 => self.breathing_tolerance_fold[i],
-                11 => self.dose_number[i] as f64,
+                11 => self.wanting[i],
+                12 => self.craving[i],
+                13 => self.dose_number[i] as f64,
                 _ => self.time_after_dose_h[i],
             },
         };

@@ -124,6 +124,25 @@ pub enum Measure {
         /// The first dose counted (1-based; default 1).
         from_dose: Option<usize>,
     },
+    /// The column's peak within `within` after the last dose divided by its peak within
+    /// `within` after the first dose: below 1 when the response to a dose shrinks with use, above
+    /// 1 when it grows.
+    LastOverFirstDosePeak {
+        /// The column.
+        column: String,
+        /// How long after each of the two doses to look.
+        within: String,
+    },
+    /// The value `at` after the scenario's last dose divided by the value `compare_at` after
+    /// the `compare` scenario's last dose.
+    ValueRatio {
+        /// The column.
+        column: String,
+        /// When, after the scenario's last dose.
+        at: String,
+        /// When, after the compare scenario's last dose.
+        compare_at: String,
+    },
     /// The time (h from the start) at which the column first reaches halfway from its first
     /// to its last value: the half-time of a rise towards a plateau.
     HalfwayTime {
@@ -360,6 +379,7 @@ impl Measure {
                 | Measure::LargestDifference { .. }
                 | Measure::DifferenceLeft { .. }
                 | Measure::LowestDifference { .. }
+                | Measure::ValueRatio { .. }
         )
     }
 
@@ -377,6 +397,8 @@ impl Measure {
             | Measure::MinGap { column, .. }
             | Measure::AreaRatio { column, .. }
             | Measure::DosePeaks { column, .. }
+            | Measure::LastOverFirstDosePeak { column, .. }
+            | Measure::ValueRatio { column, .. }
             | Measure::HalfwayTime { column }
             | Measure::ExcessHalfTime { column, .. }
             | Measure::ExcessLeftWhenResolved { column, .. }
@@ -541,6 +563,24 @@ impl Measure {
                     f64::NEG_INFINITY
                 };
                 return Ok((peaks.into_iter().fold(init, pick), Some(c)));
+            }
+            Measure::LastOverFirstDosePeak { column, within } => {
+                let c = run(scenario, column)?;
+                let w = hours(within)?;
+                let first = scenario.doses().first().map_or(0.0, |d| d.time_h);
+                let ratio = c.max_in(t0, t0 + w)?.0 / c.max_in(first, first + w)?.0;
+                return Ok((ratio, Some(c)));
+            }
+            Measure::ValueRatio {
+                column,
+                at,
+                compare_at,
+            } => {
+                let c = run(scenario, column)?;
+                let r = run(compare()?, column)?;
+                let a = c.at(t0 + hours(at)?)?;
+                let b = r.at(r.last_dose_h + hours(compare_at)?)?;
+                return Ok((a / b, Some(c)));
             }
             Measure::HalfwayTime { column } => {
                 let c = run(scenario, column)?;
