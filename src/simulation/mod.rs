@@ -12,10 +12,12 @@
 //!
 //! Output convention: a sample at the exact time of a dose shows the state *after* the dose.
 
+mod offer;
 mod probe;
 mod summary;
 mod trajectory;
 
+pub use offer::{run_offered, Offer, OfferedUse, UNIFORM_SOURCE};
 pub use probe::{peak_activation_after, probe};
 pub use summary::{
     Band, BreathingBand, Summary, SummaryBuilder, NEAR_NORMAL_VENTILATION_PCT,
@@ -659,6 +661,22 @@ where
 {
     opts.validate()?;
     let t_end = end_time(regimen, opts.observe_h);
+    let mut sim = Simulation::new(model, opts.tolerances);
+    sim.schedule(regimen, 0.0)?;
+    run_scheduled(sim, t_end, opts, sink)
+}
+
+/// Follows a simulation with its doses scheduled from its start to `t_end`, streaming samples
+/// on the `opts.dt_h` grid and the sample at `t_end`.
+fn run_scheduled<S>(
+    mut sim: Simulation<'_>,
+    t_end: f64,
+    opts: &SimOptions,
+    sink: &mut S,
+) -> Result<(), SimError>
+where
+    S: FnMut(&Sample<'_>),
+{
     let samples = t_end / opts.dt_h;
     if samples > MAX_SAMPLES as f64 {
         return Err(SimError::Option {
@@ -669,8 +687,6 @@ where
             ),
         });
     }
-    let mut sim = Simulation::new(model, opts.tolerances);
-    sim.schedule(regimen, 0.0)?;
     let mut last_h = f64::NEG_INFINITY;
     sim.advance(t_end, opts.dt_h, &mut |s: &Sample<'_>| {
         last_h = s.time_h;

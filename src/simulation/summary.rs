@@ -15,6 +15,7 @@
 use serde::Serialize;
 
 use super::Sample;
+use crate::dose::Dose;
 use crate::model::Model;
 use crate::regimen::{Phase, Regimen};
 
@@ -240,30 +241,28 @@ pub struct SummaryBuilder {
     wanting_read_h: Option<f64>,
 }
 
+/// The times of the first and the last agonist dose among `doses` (in time order).
+fn agonist_span(model: &Model, doses: &[Dose]) -> (Option<f64>, Option<f64>) {
+    let mut agonist_times = doses
+        .iter()
+        .filter(|d| {
+            model
+                .drug_index(&d.drug)
+                .is_some_and(|i| model.drug_is_agonist(i))
+        })
+        .map(|d| d.time_h);
+    let first = agonist_times.next();
+    (first, agonist_times.next_back().or(first))
+}
+
 /// How long after the first agonist dose `Summary::wanting_after_one_dose_7d` is read (h).
 pub const WANTING_READ_AFTER_H: f64 = 7.0 * 24.0;
 
 impl SummaryBuilder {
     /// Starts a summary for a regimen run on `model` (which says which drugs are agonists).
+    /// "During use" excludes the regimen's `wait` phases.
     pub fn new(model: &Model, regimen: &Regimen) -> Self {
-        let is_agonist = |drug: &str| {
-            model
-                .drug_index(drug)
-                .is_some_and(|d| model.drug_is_agonist(d))
-        };
-        let precipitates = |drug: &str| {
-            model
-                .drug_index(drug)
-                .is_some_and(|d| model.drug_precipitates(d))
-        };
-        let agonist_times: Vec<f64> = regimen
-            .doses()
-            .iter()
-            .filter(|d| is_agonist(&d.drug))
-            .map(|d| d.time_h)
-            .collect();
-        let last_agonist = agonist_times.last().copied();
-        let first_agonist = agonist_times.first().copied();
+        let (first_agonist, last_agonist) = agonist_span(model, regimen.doses());
         let mut use_windows = Vec::new();
         if let (Some(first), Some(last)) = (first_agonist, last_agonist) {
             let mut start = 0.0;
@@ -278,9 +277,34 @@ impl SummaryBuilder {
             }
             use_windows.push((window_start, last));
         }
+        Self::with_use_windows(model, regimen.doses(), regimen.describe(), use_windows)
+    }
+
+    /// Starts a summary for doses not written as a regimen (doses taken when offered),
+    /// described by `description`; "during use" is the whole time from the first to the last
+    /// agonist dose. The doses must be in time order.
+    pub fn for_doses(model: &Model, doses: &[Dose], description: String) -> Self {
+        let use_windows = match agonist_span(model, doses) {
+            (Some(first), Some(last)) => vec![(first, last)],
+            _ => Vec::new(),
+        };
+        Self::with_use_windows(model, doses, description, use_windows)
+    }
+
+    fn with_use_windows(
+        model: &Model,
+        doses: &[Dose],
+        description: String,
+        use_windows: Vec<(f64, f64)>,
+    ) -> Self {
+        let precipitates = |drug: &str| {
+            model
+                .drug_index(drug)
+                .is_some_and(|d| model.drug_precipitates(d))
+        };
+        let (first_agonist, last_agonist) = agonist_span(model, doses);
         SummaryBuilder {
-            precipitating_doses: regimen
-                .doses()
+            precipitating_doses: doses
                 .iter()
                 .filter(|d| precipitates(&d.drug))
                 .map(|d| d.time_h)
@@ -291,9 +315,9 @@ impl SummaryBuilder {
             activation_at_dose: None,
             activation_rose: false,
             summary: Summary {
-                regimen: regimen.describe(),
-                doses: regimen.doses().len(),
-                last_dose_h: regimen.last_dose_h(),
+                regimen: description,
+                doses: doses.len(),
+                last_dose_h: doses.last().map(|d| d.time_h),
                 last_agonist_dose_h: last_agonist,
                 peak_precipitated_score: None,
                 precipitated_at_h: None,
