@@ -49,7 +49,7 @@ enum Command {
     Summary(SummaryArgs),
     /// Write the lesson charts (PNG and SVG) and their index README.md.
     Lesson(LessonArgs),
-    /// Chart a regimen: drug levels, MOR activation, dopamine, breathing, tolerance and withdrawal.
+    /// Chart a regimen: drug levels, MOR activation, dopamine, wanting and craving, breathing, tolerance and withdrawal.
     #[command(after_help = grammar_help())]
     Plot(PlotArgs),
     /// How much each model parameter moves the headline numbers of a regimen (elasticities).

@@ -197,6 +197,8 @@ fn palette() -> Vec<Rgb> {
         Quantity::Dependence,
         Quantity::Withdrawal,
         Quantity::Breathing,
+        Quantity::Wanting,
+        Quantity::Craving,
     ];
     let mut colors = vec![REFERENCE];
     for q in quantities {
@@ -324,9 +326,11 @@ fn one_quantity_has_one_colour_in_every_chart() {
     let panels = &plot.columns[0].panels;
     assert_eq!(panels[1].series[0].color, Quantity::Activation.color());
     assert_eq!(panels[2].series[0].color, Quantity::Dopamine.color());
-    assert_eq!(panels[3].series[0].color, Quantity::Breathing.color());
-    assert_eq!(panels[4].series[0].color, Quantity::Tolerance.color());
-    assert_eq!(panels[5].series[0].color, Quantity::Withdrawal.color());
+    assert_eq!(panels[3].series[0].color, Quantity::Wanting.color());
+    assert_eq!(panels[3].series[1].color, Quantity::Craving.color());
+    assert_eq!(panels[4].series[0].color, Quantity::Breathing.color());
+    assert_eq!(panels[5].series[0].color, Quantity::Tolerance.color());
+    assert_eq!(panels[6].series[0].color, Quantity::Withdrawal.color());
 }
 
 #[test]
@@ -649,6 +653,7 @@ fn chart_names_are_the_file_names() {
         names,
         [
             "single-vs-repeated",
+            "wanting-vs-dependence",
             "pk-metabolites",
             "routes",
             "dopamine-repeated",
@@ -745,7 +750,7 @@ fn plot_charts_any_schedule() {
         let regimen = Regimen::parse(text).expect("regimen");
         let fig = plot_figure(model(), text, &regimen, observe_h).expect("plot builds");
         let panels = &fig.columns[0].panels;
-        assert_eq!(panels.len(), 6, "{text}");
+        assert_eq!(panels.len(), 7, "{text}");
         // One line per species the regimen puts in the blood, and no other.
         let labels: Vec<&str> = panels[0]
             .series
@@ -758,9 +763,9 @@ fn plot_charts_any_schedule() {
         };
         assert_eq!(labels, expected, "{text}");
         let last = panels.iter().filter(|p| !p.vlines.is_empty()).count();
-        assert_eq!(last, 6, "{text}: the last dose is marked in every panel");
+        assert_eq!(last, 7, "{text}: the last dose is marked in every panel");
         assert!(panels[0].vlines[0].label.is_some());
-        assert_eq!(panels[5].dose_ticks.len(), regimen.doses().len());
+        assert_eq!(panels[6].dose_ticks.len(), regimen.doses().len());
         assert!(panels
             .iter()
             .all(|p| p.x.min == 0.0 && p.x.max == panels[0].x.max));

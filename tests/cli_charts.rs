@@ -37,8 +37,9 @@ fn assert_fails(o: &Output, needles: &[&str]) {
     }
 }
 
-const CHARTS: [&str; 15] = [
+const CHARTS: [&str; 16] = [
     "single-vs-repeated",
+    "wanting-vs-dependence",
     "pk-metabolites",
     "routes",
     "dopamine-repeated",

@@ -1,7 +1,7 @@
-//! A chart of any schedule: six panels on one time axis.
+//! A chart of any schedule: seven panels on one time axis.
 //!
 //! From the top: plasma levels of every species (log scale, floor 0.1 ng/mL), MOR activation,
-//! dopamine (% of baseline, with the baseline), breathing (ventilation, % of baseline, with the
+//! dopamine (% of baseline, with the baseline), wanting and craving (0-1), breathing (ventilation, % of baseline, with the
 //! model's life-threatening band), tolerance (potency shift, x the naive EC50) and
 //! the withdrawal score with the COWS bands. Every panel has small ticks at the doses and a
 //! dashed line at the last dose (labelled in the top panel). Time is in hours for runs up to two
@@ -149,6 +149,25 @@ pub fn plot_figure(
     dop.series
         .push(Series::of(Quantity::Dopamine, None, line(da)));
 
+    // Wanting (solid) and craving (dashed).
+    let mut want = with_common(
+        Panel::new(
+            "Wanting (solid) and craving (dashed)",
+            x.clone(),
+            Axis::linear("(0-1)", 0.0, 1.0, 0.5),
+        ),
+        false,
+    );
+    want.legend = false;
+    want.series
+        .push(Series::of(Quantity::Wanting, None, line(&traj.wanting)));
+    want.series.push(Series::line(
+        None,
+        Quantity::Craving.color(),
+        Dash::Dashed,
+        line(&traj.craving),
+    ));
+
     // Breathing.
     let mut br = with_common(
         Panel::new(
@@ -210,6 +229,7 @@ pub fn plot_figure(
     plasma.weight = 1.3;
     wd.weight = 1.2;
     tol.weight = 0.8;
+    want.weight = 0.8;
     Ok(Figure {
         title: title.to_string(),
         subtitle: format!(
@@ -228,7 +248,7 @@ pub fn plot_figure(
                 "too many doses to mark one by one."
             }
         ),
-        columns: vec![Column::single(vec![plasma, act, dop, br, tol, wd])],
+        columns: vec![Column::single(vec![plasma, act, dop, want, br, tol, wd])],
         footer: footer(model),
     })
 }

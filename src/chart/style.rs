@@ -116,6 +116,10 @@ pub enum Quantity {
     Withdrawal,
     /// Ventilation (breathing).
     Breathing,
+    /// Wanting: the learned value of the drug.
+    Wanting,
+    /// Craving: wanting at this moment, raised by withdrawal.
+    Craving,
 }
 
 impl Quantity {
@@ -133,6 +137,10 @@ impl Quantity {
             Quantity::Withdrawal => VERMILLION,
             // A dark teal, apart from the activation blue and the dopamine green.
             Quantity::Breathing => Rgb(0x00, 0x5F, 0x73),
+            // A deep violet, apart from the palette (the reddish purple is heroin's), and a
+            // lighter violet for craving, drawn dashed beside it.
+            Quantity::Wanting => Rgb(0x5E, 0x3C, 0x99),
+            Quantity::Craving => Rgb(0x9E, 0x8A, 0xC2),
         }
     }
 

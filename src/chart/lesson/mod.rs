@@ -22,6 +22,7 @@ mod shared;
 mod single_vs_repeated;
 mod tolerance_by_effect;
 mod tolerance_dose_response;
+mod wanting_vs_dependence;
 mod withdrawal_vs_duration;
 
 use std::str::FromStr;
@@ -37,6 +38,8 @@ pub(crate) use shared::{footer, round_up};
 pub enum LessonChart {
     /// One dose beside two weeks of use: the headline.
     SingleVsRepeated,
+    /// One dose starts wanting, physical dependence needs repeated use.
+    WantingVsDependence,
     /// Heroin, 6-MAM and morphine in plasma after one IV dose.
     PkMetabolites,
     /// MOR activation after the same dose by four routes.
@@ -69,8 +72,9 @@ pub enum LessonChart {
 
 impl LessonChart {
     /// Every lesson chart, in teaching order.
-    pub const ALL: [LessonChart; 15] = [
+    pub const ALL: [LessonChart; 16] = [
         LessonChart::SingleVsRepeated,
+        LessonChart::WantingVsDependence,
         LessonChart::PkMetabolites,
         LessonChart::Routes,
         LessonChart::DopamineRepeated,
@@ -156,11 +160,16 @@ struct Definition {
 }
 
 /// The lesson charts, in [`LessonChart::ALL`] order.
-const DEFINITIONS: [Definition; 15] = [
+const DEFINITIONS: [Definition; 16] = [
     Definition {
         name: "single-vs-repeated",
         heading: "One dose vs two weeks of use",
         build: single_vs_repeated::build,
+    },
+    Definition {
+        name: "wanting-vs-dependence",
+        heading: "Wanting vs dependence: one dose can start addiction, dependence needs repeated use",
+        build: wanting_vs_dependence::build,
     },
     Definition {
         name: "pk-metabolites",
