@@ -205,6 +205,8 @@ fn palette() -> Vec<Rgb> {
         for n in 1..=8 {
             colors.extend(shades(q.color(), n));
         }
+        // The median line of a percentile-band chart (`chart::bands`).
+        colors.push(q.color().shade(0.35));
     }
     colors.extend(Route::ALL.map(route_color));
     colors
@@ -241,7 +243,7 @@ fn one_quantity_has_one_colour_in_every_chart() {
     // Stricter: a panel about one quantity uses only that quantity's colour family (its shades,
     // the route colours for activation) and the grey of the drug-naive reference.
     let family = |q: Quantity| -> Vec<Rgb> {
-        let mut f = vec![REFERENCE];
+        let mut f = vec![REFERENCE, q.color().shade(0.35)];
         for n in 1..=8 {
             f.extend(shades(q.color(), n));
         }
@@ -660,6 +662,7 @@ fn chart_names_are_the_file_names() {
             "tolerance-dose-response",
             "withdrawal-vs-duration",
             "dependence-threshold",
+            "who-becomes-dependent",
             "recovery-and-relapse",
             "naloxone-challenge",
             "methadone-vs-heroin",
@@ -667,6 +670,7 @@ fn chart_names_are_the_file_names() {
             "overdose-after-abstinence",
             "tolerance-by-effect",
             "naloxone-rescue",
+            "people-differ",
             "parameter-sensitivity"
         ]
     );

@@ -37,7 +37,7 @@ fn assert_fails(o: &Output, needles: &[&str]) {
     }
 }
 
-const CHARTS: [&str; 16] = [
+const CHARTS: [&str; 18] = [
     "single-vs-repeated",
     "wanting-vs-dependence",
     "pk-metabolites",
@@ -46,6 +46,7 @@ const CHARTS: [&str; 16] = [
     "tolerance-dose-response",
     "withdrawal-vs-duration",
     "dependence-threshold",
+    "who-becomes-dependent",
     "recovery-and-relapse",
     "naloxone-challenge",
     "methadone-vs-heroin",
@@ -53,6 +54,7 @@ const CHARTS: [&str; 16] = [
     "overdose-after-abstinence",
     "tolerance-by-effect",
     "naloxone-rescue",
+    "people-differ",
     "parameter-sensitivity",
 ];
 

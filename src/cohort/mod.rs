@@ -250,7 +250,9 @@ fn run_subject(
 /// runs end at different times, so the bands stop where the shortest run ends).
 fn bands_of(series: &[(Vec<f64>, Vec<f64>)], spec: BandSpec) -> Bands {
     let len = series.iter().map(|(a, _)| a.len()).min().unwrap_or(0);
-    let pick = |which: fn(&(Vec<f64>, Vec<f64>)) -> &Vec<f64>| -> [Vec<f64>; 5] {
+    // One subject's (time, values) series.
+    type Series = (Vec<f64>, Vec<f64>);
+    let pick = |which: fn(&Series) -> &Vec<f64>| -> [Vec<f64>; 5] {
         let mut out: [Vec<f64>; 5] = Default::default();
         let mut column = Vec::with_capacity(series.len());
         for i in 0..len {

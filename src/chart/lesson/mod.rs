@@ -176,7 +176,8 @@ const DEFINITIONS: [Definition; 18] = [
     },
     Definition {
         name: "wanting-vs-dependence",
-        heading: "Wanting vs dependence: one dose can start addiction, dependence needs repeated use",
+        heading:
+            "Wanting vs dependence: one dose can start addiction, dependence needs repeated use",
         build: wanting_vs_dependence::build,
     },
     Definition {

@@ -96,8 +96,12 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let mut left = column(&one);
     let mut right = column(&rep);
     left[0].notes.push(
-        Note::new(format!("peak {da_first:.0}%"), (0.0, da_first), Anchor::Right)
-            .marked(Quantity::Dopamine.color()),
+        Note::new(
+            format!("peak {da_first:.0}%"),
+            (0.0, da_first),
+            Anchor::Right,
+        )
+        .marked(Quantity::Dopamine.color()),
     );
     right[0].notes.push(
         Note::new(
