@@ -16,40 +16,17 @@ const SEED: u64 = 1;
 const STOP_DAYS: [u32; 10] = [1, 2, 3, 4, 5, 7, 10, 14, 21, 28];
 /// How long each stop is followed: withdrawal after heroin peaks within 3 days.
 const OBSERVE_D: f64 = 4.0;
-/// Doses a day and the interval (h).
-const FREQS: [(u32, u32); 4] = [(1, 24), (2, 12), (3, 8), (4, 6)];
 
 pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let population = Population::new(crate::model::DEFAULT_MODEL_TOML, "models/heroin.toml")?;
-    let dt_h = 15.0 * MIN;
-    let tolerances = SimOptions::default().tolerances;
     // For each person: for each frequency, the peak score after each stop day.
     let peaks: Vec<Vec<Vec<f64>>> = (1..=PEOPLE)
         .into_par_iter()
         .map(|subject| -> Result<Vec<Vec<f64>>, ChartError> {
             let person = population.model_for(&population.draw(SEED, subject))?;
-            FREQS
+            DOSES_A_DAY
                 .iter()
-                .map(|&(_, q)| {
-                    let mut sim = Simulation::new(&person, tolerances);
-                    let mut out = Vec::new();
-                    for d in 1..=*STOP_DAYS.iter().max().unwrap_or(&1) {
-                        let regimen = Regimen::parse(&format!("10mg iv q{q}h x {d}d"))?;
-                        let day_start = f64::from(d - 1) * DAY;
-                        for dose in regimen.doses().iter().filter(|x| x.time_h >= day_start) {
-                            sim.give(dose)?;
-                        }
-                        let last = regimen.last_dose_h().unwrap_or(day_start);
-                        sim.advance(last, dt_h, &mut |_| {})?;
-                        if STOP_DAYS.contains(&d) {
-                            let mut fork = sim.clone();
-                            let mut builder = SummaryBuilder::new(&person, &regimen);
-                            fork.advance(last + OBSERVE_D * DAY, dt_h, &mut |s| builder.push(s))?;
-                            out.push(builder.finish().peak_withdrawal_score);
-                        }
-                    }
-                    Ok(out)
-                })
+                .map(|&(_, q)| peaks_after_stopping(&person, q, &STOP_DAYS, OBSERVE_D))
                 .collect()
         })
         .collect::<Result<_, _>>()?;
@@ -60,14 +37,6 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let share = |f: usize, level: f64, k: usize| {
         peaks.iter().filter(|p| p[f][k] >= level).count() as f64 / PEOPLE as f64
     };
-    let colors = shades(Quantity::Withdrawal.color(), FREQS.len());
-    let shapes = [
-        Shape::Circle,
-        Shape::Square,
-        Shape::Triangle,
-        Shape::Diamond,
-    ];
-    let dashes = [Dash::Dotted, Dash::Dashed, Dash::Solid, Dash::Solid];
     let max_days = f64::from(STOP_DAYS[STOP_DAYS.len() - 1]);
     let mut panels = Vec::new();
     for (level, what) in [(mild, "mild"), (moderate, "moderate")] {
@@ -79,27 +48,28 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         panel.x.minor = (0..=STOP_DAYS[STOP_DAYS.len() - 1])
             .map(f64::from)
             .collect();
-        for (f, &(per_day, q)) in FREQS.iter().enumerate() {
+        for (f, &(per_day, q)) in DOSES_A_DAY.iter().enumerate() {
             let pts: Vec<(f64, f64)> = STOP_DAYS
                 .iter()
                 .enumerate()
                 .map(|(k, &d)| (f64::from(d), 100.0 * share(f, level, k)))
                 .collect();
+            let (color, dash, shape) = doses_a_day_style(f);
             let mut line = Series::line(
                 Some(format!(
                     "{} a day (q{q}h)",
                     plural(f64::from(per_day), "dose", "doses")
                 )),
-                colors[f],
-                dashes[f],
+                color,
+                dash,
                 pts.clone(),
             );
-            line.mark = Some(shapes[f]);
+            line.mark = Some(shape);
             panel.series.push(line);
             panel.markers.push(Markers {
                 label: None,
-                color: colors[f],
-                shape: shapes[f],
+                color,
+                shape,
                 points: pts,
             });
         }
@@ -113,7 +83,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
             .find(|(k, _)| share(f, level, *k) >= at_least)
             .map(|(_, &d)| d)
     };
-    let three = FREQS.iter().position(|f| f.0 == 3).unwrap_or(2);
+    let three = DOSES_A_DAY.iter().position(|f| f.0 == 3).unwrap_or(2);
     let half_mild = first_day(three, mild, 0.5);
     let once_daily_28 = share(0, mild, STOP_DAYS.len() - 1);
     let title = match half_mild {
@@ -123,8 +93,8 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         ),
         None => format!("Who becomes dependent: {PEOPLE} people, 1-4 doses a day"),
     };
-    let day1 = pct(share(FREQS.len() - 1, mild, 0));
-    let four_mod_28 = pct(share(FREQS.len() - 1, moderate, STOP_DAYS.len() - 1));
+    let day1 = pct(share(DOSES_A_DAY.len() - 1, mild, 0));
+    let four_mod_28 = pct(share(DOSES_A_DAY.len() - 1, moderate, STOP_DAYS.len() - 1));
     let figure = Figure {
         title,
         subtitle: format!(
