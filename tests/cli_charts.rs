@@ -37,7 +37,7 @@ fn assert_fails(o: &Output, needles: &[&str]) {
     }
 }
 
-const CHARTS: [&str; 15] = [
+const CHARTS: [&str; 17] = [
     "single-vs-repeated",
     "pk-metabolites",
     "routes",
