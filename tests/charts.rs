@@ -205,8 +205,6 @@ fn palette() -> Vec<Rgb> {
         for n in 1..=8 {
             colors.extend(shades(q.color(), n));
         }
-        // The median line of a percentile-band chart (`chart::bands`).
-        colors.push(q.color().shade(0.35));
     }
     colors.extend(Route::ALL.map(route_color));
     colors
@@ -243,7 +241,7 @@ fn one_quantity_has_one_colour_in_every_chart() {
     // Stricter: a panel about one quantity uses only that quantity's colour family (its shades,
     // the route colours for activation) and the grey of the drug-naive reference.
     let family = |q: Quantity| -> Vec<Rgb> {
-        let mut f = vec![REFERENCE, q.color().shade(0.35)];
+        let mut f = vec![REFERENCE];
         for n in 1..=8 {
             f.extend(shades(q.color(), n));
         }
