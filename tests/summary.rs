@@ -277,5 +277,12 @@ fn a_wait_right_after_a_single_dose_or_another_wait_is_not_use() {
         }
     }
     assert!(in_wait > at_second, "{in_wait} vs {at_second}");
-    assert_eq!(single.peak_withdrawal_score_during_use, at_second);
+    // The same moment on two grids (1 min for the summary, 5 min here): the solver's steps may
+    // differ (a step is checked against the state's bounds at the grid's times), so equal to
+    // within the integration tolerance.
+    let during = single.peak_withdrawal_score_during_use;
+    assert!(
+        (during - at_second).abs() <= 1e-6 * at_second.max(1.0),
+        "{during} vs {at_second}"
+    );
 }
