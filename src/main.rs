@@ -359,6 +359,7 @@ fn load(input: &InputArgs, run: &RunArgs) -> Result<Run> {
                         regimen_text: regimen.describe(),
                         regimen,
                         observe_h: None,
+                        offers: None,
                     };
                     (id, scenario)
                 })
@@ -381,14 +382,27 @@ fn load(input: &InputArgs, run: &RunArgs) -> Result<Run> {
 }
 
 impl Run {
+    /// Refuses a scenario with offered doses (use that follows wanting): whether a dose is
+    /// taken is a choice each person makes, which only a cohort runs.
+    fn without_offers(self) -> Result<Run> {
+        if self.scenario.offers.is_some() {
+            bail!(
+                "scenario \"{}\" offers doses that each person takes or declines (use that follows wanting); run it as a cohort: opioid-sim cohort --scenario ...",
+                self.scenario.title
+            );
+        }
+        Ok(self)
+    }
+
     /// The run with each subject's irregular use drawn (that of subject 1 of a cohort with
     /// this seed); a regular regimen is unchanged.
-    fn realized(mut self, seed: u64) -> Run {
-        self.scenario.regimen = opioid_sim::cohort::realize_use(&self.scenario.regimen, seed, 1);
-        for (_, s) in &mut self.subjects {
+    fn realized(self, seed: u64) -> Result<Run> {
+        let mut run = self.without_offers()?;
+        run.scenario.regimen = opioid_sim::cohort::realize_use(&run.scenario.regimen, seed, 1);
+        for (_, s) in &mut run.subjects {
             s.regimen = opioid_sim::cohort::realize_use(&s.regimen, seed, 1);
         }
-        self
+        Ok(run)
     }
 }
 
@@ -407,7 +421,7 @@ fn load_one(input: &InputArgs, run: &RunArgs) -> Result<Run> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Simulate(args) => {
-            let run = load(&args.input, &args.run)?.realized(args.run.seed);
+            let run = load(&args.input, &args.run)?.realized(args.run.seed)?;
             let opts = SimOptions {
                 observe_h: run.observe_h,
                 dt_h: parse_duration_h(&args.dt).context("--dt")?,
@@ -444,7 +458,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Summary(args) => {
-            let run = load_one(&args.input, &args.run)?.realized(args.run.seed);
+            let run = load_one(&args.input, &args.run)?.realized(args.run.seed)?;
             let summary = summarize(&run.model, &run.scenario.regimen, run.observe_h)?;
             if args.json {
                 to_stdout(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
@@ -479,7 +493,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Plot(args) => {
             ImageFormat::of_path(&args.out)?;
-            let run = load_one(&args.input, &args.run)?.realized(args.run.seed);
+            let run = load_one(&args.input, &args.run)?.realized(args.run.seed)?;
             let fig = plot_figure(
                 &run.model,
                 &run.scenario.title,
@@ -499,7 +513,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(path) = &args.chart {
                 ImageFormat::of_path(path)?;
             }
-            let run = load_one(&args.input, &args.run)?.realized(args.run.seed);
+            let run = load_one(&args.input, &args.run)?.realized(args.run.seed)?;
             let (text, origin) = model_text(args.run.model.as_ref())?;
             let report = sensitivity::analyse(
                 &text,
@@ -594,7 +608,11 @@ fn cohort(args: CohortArgs) -> Result<()> {
             .chart
             .as_ref()
             .map(|_| cohort::BandSpec { every_h: 0.25 }),
+        offers: run.scenario.offers.as_ref(),
     };
+    if spec.offers.is_some() && args.chart.is_some() {
+        bail!("--chart: percentile bands are for scenarios without offered doses (each person there takes their own doses)");
+    }
     let count = cohort::shard_subjects(spec.subjects, spec.shard).count() as u64;
     let bar = progress_bar(count);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -698,7 +716,15 @@ fn list(args: &ListArgs) -> Result<String> {
                 let s = Scenario::built_in(name)
                     .context("a built-in scenario is missing (a bug)")?
                     .context("a built-in scenario does not load (a bug)")?;
-                out += &format!("{name:<32} {}: {}\n", s.title, s.regimen_text);
+                match &s.offers {
+                    Some(o) => {
+                        out += &format!(
+                            "{name:<32} {}: {}, then offered {} (cohort only)\n",
+                            s.title, s.regimen_text, o.text
+                        )
+                    }
+                    None => out += &format!("{name:<32} {}: {}\n", s.title, s.regimen_text),
+                }
             }
         }
         ListWhat::Charts => {

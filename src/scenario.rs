@@ -7,6 +7,17 @@
 //! regimen = "10mg iv q8h x 14d"      # or: phases = ["10mg iv q8h x 14d", "wait 21d", "10mg iv"]
 //! observe = "10d"                    # optional: time to simulate after the last dose
 //! ```
+//!
+//! A scenario may also offer doses after its regimen (use that follows wanting, issue 11): each
+//! offered dose is taken with a probability that rises with craving at that moment
+//! ([`crate::simulation::run_offered`]). Such scenarios run in cohorts only
+//! (`opioid-sim cohort --scenario first-use`), and say what they follow:
+//!
+//! ```toml
+//! regimen = "10mg iv then wait 1d"     # the first dose is given
+//! offered = "10mg iv q24h x 55d"       # offers, timed from the end of the regimen
+//! track = "first-use"                  # or "relapse": what the cohort reports
+//! ```
 
 use std::path::Path;
 
@@ -50,12 +61,18 @@ pub enum ScenarioError {
         /// The path or name given.
         given: String,
     },
+    /// `offered` without `track`, or `track` without `offered`.
+    #[error("{origin}: `offered` and `track` go together: offered = \"10mg iv q24h x 55d\" with track = \"first-use\" or \"relapse\"")]
+    Offers {
+        /// File name.
+        origin: String,
+    },
     /// The regimen text or the observation window does not parse.
     #[error("{origin}: {field}: {error}")]
     Regimen {
         /// File name.
         origin: String,
-        /// `regimen`, `phases` or `observe`.
+        /// `regimen`, `phases`, `offered` or `observe`.
         field: &'static str,
         /// The parser's error (part of this error's message, not a separate cause, so that
         /// it is printed once).
@@ -71,7 +88,7 @@ pub const MAX_DESCRIPTION_CHARS: usize = 4_000;
 /// The scenarios shipped in `models/scenarios/`, embedded in the binary so that
 /// `--scenario two-weeks-then-stop` works by name from anywhere. A test checks that this
 /// table lists every file in that folder.
-pub const BUILT_IN: [(&str, &str); 9] = [
+pub const BUILT_IN: [(&str, &str); 11] = [
     (
         "single-dose",
         include_str!("../models/scenarios/single-dose.toml"),
@@ -105,6 +122,14 @@ pub const BUILT_IN: [(&str, &str); 9] = [
         "buprenorphine-induction",
         include_str!("../models/scenarios/buprenorphine-induction.toml"),
     ),
+    (
+        "first-use",
+        include_str!("../models/scenarios/first-use.toml"),
+    ),
+    (
+        "relapse-after-treatment",
+        include_str!("../models/scenarios/relapse-after-treatment.toml"),
+    ),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +140,29 @@ struct ScenarioFile {
     regimen: Option<String>,
     phases: Option<Vec<String>>,
     observe: Option<String>,
+    offered: Option<String>,
+    track: Option<Track>,
+}
+
+/// What a cohort follows in a scenario with offered doses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Track {
+    /// First-time users: who goes on to daily use and to physical dependence by week 8.
+    FirstUse,
+    /// People back among offers after a time without drug: who relapses by 3 and 12 months.
+    Relapse,
+}
+
+/// Doses offered after a scenario's regimen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offers {
+    /// The offered doses as written.
+    pub text: String,
+    /// The offered doses, timed from the end of the scenario's regimen ([`Regimen::span_h`]).
+    pub regimen: Regimen,
+    /// What a cohort reports.
+    pub track: Track,
 }
 
 /// A regimen with a title, a description and an optional observation window.
@@ -130,6 +178,8 @@ pub struct Scenario {
     pub regimen: Regimen,
     /// Time to simulate after the last dose (h), if the file sets it.
     pub observe_h: Option<f64>,
+    /// Doses offered after the regimen (use that follows wanting), if any.
+    pub offers: Option<Offers>,
 }
 
 impl Scenario {
@@ -142,6 +192,7 @@ impl Scenario {
             regimen_text: text.to_string(),
             regimen,
             observe_h: None,
+            offers: None,
         })
     }
 
@@ -208,12 +259,26 @@ impl Scenario {
             Some(text) => Some(parse_duration_h(text).map_err(wrap("observe"))?),
             None => None,
         };
+        let offers = match (file.offered, file.track) {
+            (Some(text), Some(track)) => Some(Offers {
+                regimen: Regimen::parse(&text).map_err(wrap("offered"))?,
+                text,
+                track,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(ScenarioError::Offers {
+                    origin: origin.to_string(),
+                })
+            }
+        };
         Ok(Scenario {
             title: file.title.unwrap_or_else(|| regimen.describe()),
             description: file.description.unwrap_or_default(),
             regimen_text,
             regimen,
             observe_h,
+            offers,
         })
     }
 }

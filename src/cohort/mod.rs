@@ -18,6 +18,7 @@
 //! Subjects run in parallel on rayon's pool (each subject is an independent simulation); the
 //! results are collected in subject order.
 
+pub mod offers;
 pub mod people;
 pub mod stats;
 pub mod table;
@@ -109,8 +110,10 @@ pub struct CohortSpec<'a> {
     pub subjects: u64,
     /// The slice to run, `(k, n)`; `None` for all.
     pub shard: Option<(u64, u64)>,
-    /// Bands to keep, if any.
+    /// Bands to keep, if any (not for offered scenarios).
     pub bands: Option<BandSpec>,
+    /// Doses offered after the regimen (use that follows wanting), if any.
+    pub offers: Option<&'a crate::scenario::Offers>,
 }
 
 /// One subject's result.
@@ -213,6 +216,23 @@ fn run_subject(
         .model_for(&params)
         .map_err(|source| CohortError::Person { subject, source })?;
     let regimen = realize_use(spec.regimen, spec.seed, subject);
+    if let Some(offers) = spec.offers {
+        let (summary, extra) =
+            offers::run(&model, &regimen, offers, spec.observe_h, spec.seed, subject)?;
+        let (names, fields) = table::summary_cells(&summary)
+            .into_iter()
+            .chain(extra)
+            .unzip();
+        return Ok(Outcome {
+            fields: names,
+            row: SubjectRow {
+                subject,
+                params,
+                fields,
+            },
+            series: None,
+        });
+    }
     let opts = SimOptions {
         observe_h: spec.observe_h,
         ..SimOptions::fine()

@@ -125,7 +125,12 @@ impl CohortReport {
             let yes = column(k).filter(|c| **c == Cell::Bool(true)).count();
             let is_bool = column(k).any(|c| matches!(c, Cell::Bool(_)));
             let is_text = column(k).any(|c| matches!(c, Cell::Text(_)));
-            if is_bool {
+            let untracked = !is_bool
+                && super::offers::SHARE_FIELDS.contains(&name.as_str())
+                && column(k).all(|c| *c == Cell::Null);
+            if untracked {
+                fields.insert(format!("share_{name}"), serde_json::Value::Null);
+            } else if is_bool {
                 fields.insert(format!("share_{name}"), serde_json::json!(yes as f64 / n));
             } else if !is_text {
                 let value = Distribution::of(&numbers)

@@ -22,23 +22,26 @@ pub struct Preset {
     pub observe: String,
 }
 
-/// Every built-in scenario. An error means an embedded file is invalid (a bug that the
-/// scenario tests also catch).
+/// Every built-in scenario that one person can run: those with offered doses (use that
+/// follows wanting) run only as cohorts and are left out. An error means an embedded file is
+/// invalid (a bug that the scenario tests also catch).
 pub fn lesson_presets() -> Result<Vec<Preset>, ScenarioError> {
-    BUILT_IN
-        .iter()
-        .map(|(name, text)| {
-            let s = Scenario::from_toml_str(text, &format!("{name} (built-in)"))?;
-            let observe_h = s.observe_h.unwrap_or(SimOptions::default().observe_h);
-            Ok(Preset {
-                name: (*name).to_string(),
-                title: s.title,
-                description: s.description,
-                regimen: s.regimen_text,
-                observe: duration_text(observe_h),
-            })
-        })
-        .collect()
+    let mut presets = Vec::new();
+    for (name, text) in BUILT_IN {
+        let s = Scenario::from_toml_str(text, &format!("{name} (built-in)"))?;
+        if s.offers.is_some() {
+            continue;
+        }
+        let observe_h = s.observe_h.unwrap_or(SimOptions::default().observe_h);
+        presets.push(Preset {
+            name: name.to_string(),
+            title: s.title,
+            description: s.description,
+            regimen: s.regimen_text,
+            observe: duration_text(observe_h),
+        });
+    }
+    Ok(presets)
 }
 
 /// A duration in hours as regimen-grammar text: whole days as `12d`, else hours (`36h`).

@@ -21,7 +21,7 @@ pub use offer::{run_offered, Offer, OfferedUse, UNIFORM_SOURCE};
 pub use probe::{peak_activation_after, probe};
 pub use summary::{
     Band, BreathingBand, Summary, SummaryBuilder, NEAR_NORMAL_VENTILATION_PCT,
-    PRECIPITATION_WINDOW_H,
+    PRECIPITATION_WINDOW_H, WITHDRAWAL_THRESHOLD,
 };
 pub use trajectory::Trajectory;
 

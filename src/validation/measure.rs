@@ -580,6 +580,7 @@ impl Measure {
                     subjects: *subjects,
                     shard: None,
                     bands: None,
+                    offers: None,
                 };
                 let (table, _) =
                     run_cohort(&population, "model", &spec, &|| {}).map_err(|e| e.to_string())?;

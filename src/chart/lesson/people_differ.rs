@@ -25,6 +25,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         subjects: PEOPLE,
         shard: None,
         bands: Some(BandSpec { every_h: 0.5 }),
+        offers: None,
     };
     let label = crate::cohort::model_label(&model.name, text);
     let (table, bands) = run_cohort(&population, &label, &spec, &|| {})
