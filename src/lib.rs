@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE.md` for the bird's-eye view and the model equations.
 
 pub mod chart;
+pub mod cohort;
 pub mod dose;
 pub mod explorer;
 pub mod model;

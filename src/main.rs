@@ -55,6 +55,15 @@ enum Command {
     /// How much each model parameter moves the headline numbers of a regimen (elasticities).
     #[command(after_help = grammar_help())]
     Sensitivity(SensitivityArgs),
+    /// Simulate a cohort of virtual people who differ (the model's variable parameters) and
+    /// use irregularly (`~`, `skip`): percentiles of the headline numbers and the share
+    /// dependent; `cohort merge` joins shards.
+    #[command(
+        after_help = grammar_help(),
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true
+    )]
+    Cohort(CohortArgs),
     /// Check the model against every validation target (models/validation.toml): one line per
     /// target, a report with charts with --out, exit 1 if any target fails.
     Validate(ValidateArgs),
@@ -112,6 +121,10 @@ struct RunArgs {
     /// Model file (TOML) to use instead of the built-in heroin model.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Seed for irregular use (`~`, `skip` in the regimen): the same seed gives the same doses
+    /// (those of subject 1 of a cohort with this seed). In `cohort`, the seed of the people.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +154,58 @@ struct SummaryArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Args)]
+struct CohortArgs {
+    #[command(subcommand)]
+    merge: Option<CohortCommand>,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    run: RunArgs,
+    /// How many virtual people (1 to 1,000,000).
+    #[arg(long, short = 'n', default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=opioid_sim::cohort::MAX_SUBJECTS))]
+    subjects: u64,
+    /// Write one row per subject (CSV: subject, drawn parameters, summary fields), atomically.
+    #[arg(long, short = 'o', value_name = "FILE.csv")]
+    out: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Also draw percentile bands of activation and withdrawal over time (.png or .svg).
+    #[arg(long, value_name = "FILE", conflicts_with = "shard")]
+    chart: Option<PathBuf>,
+    /// Chart size: slide (1600x900), print (2400x1500) or WIDTHxHEIGHT in pixels.
+    #[arg(long, default_value = "slide", value_parser = parse_size)]
+    size: Size,
+    /// Worker threads [default: one per core]; the output does not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+    threads: Option<u64>,
+    /// Run slice K of N of the cohort (e.g. 2/4) and write its rows with --out; join the
+    /// slices with `cohort merge`.
+    #[arg(long, value_name = "K/N", value_parser = opioid_sim::cohort::parse_shard, requires = "out")]
+    shard: Option<(u64, u64)>,
+}
+
+#[derive(Debug, Subcommand)]
+enum CohortCommand {
+    /// Join the per-subject files of a cohort's shards (cohort --shard K/N --out FILE) into the
+    /// output of one run.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// The shards' files (any order).
+    #[arg(required = true, value_name = "FILES")]
+    files: Vec<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Write the joined per-subject file (CSV), atomically.
+    #[arg(long, short = 'o', value_name = "FILE.csv")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +380,18 @@ fn load(input: &InputArgs, run: &RunArgs) -> Result<Run> {
     })
 }
 
+impl Run {
+    /// The run with each subject's irregular use drawn (that of subject 1 of a cohort with
+    /// this seed); a regular regimen is unchanged.
+    fn realized(mut self, seed: u64) -> Run {
+        self.scenario.regimen = opioid_sim::cohort::realize_use(&self.scenario.regimen, seed, 1);
+        for (_, s) in &mut self.subjects {
+            s.regimen = opioid_sim::cohort::realize_use(&s.regimen, seed, 1);
+        }
+        self
+    }
+}
+
 /// [`load`] for the commands that run one subject.
 fn load_one(input: &InputArgs, run: &RunArgs) -> Result<Run> {
     let run = load(input, run)?;
@@ -330,7 +407,7 @@ fn load_one(input: &InputArgs, run: &RunArgs) -> Result<Run> {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Simulate(args) => {
-            let run = load(&args.input, &args.run)?;
+            let run = load(&args.input, &args.run)?.realized(args.run.seed);
             let opts = SimOptions {
                 observe_h: run.observe_h,
                 dt_h: parse_duration_h(&args.dt).context("--dt")?,
@@ -367,7 +444,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Summary(args) => {
-            let run = load_one(&args.input, &args.run)?;
+            let run = load_one(&args.input, &args.run)?.realized(args.run.seed);
             let summary = summarize(&run.model, &run.scenario.regimen, run.observe_h)?;
             if args.json {
                 to_stdout(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
@@ -402,7 +479,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Plot(args) => {
             ImageFormat::of_path(&args.out)?;
-            let run = load_one(&args.input, &args.run)?;
+            let run = load_one(&args.input, &args.run)?.realized(args.run.seed);
             let fig = plot_figure(
                 &run.model,
                 &run.scenario.title,
@@ -422,7 +499,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(path) = &args.chart {
                 ImageFormat::of_path(path)?;
             }
-            let run = load_one(&args.input, &args.run)?;
+            let run = load_one(&args.input, &args.run)?.realized(args.run.seed);
             let (text, origin) = model_text(args.run.model.as_ref())?;
             let report = sensitivity::analyse(
                 &text,
@@ -442,6 +519,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 to_stdout(&sensitivity_text(&report, args.top))?;
             }
         }
+        Command::Cohort(args) => cohort(args)?,
         Command::Validate(args) => {
             let model = load_model(args.model.as_ref())?;
             let targets = match &args.targets {
@@ -479,6 +557,100 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve(&args)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `opioid-sim cohort` and `cohort merge`.
+fn cohort(args: CohortArgs) -> Result<()> {
+    use opioid_sim::cohort::{self, CohortReport, CohortSpec, CohortTable, Population};
+    if let Some(CohortCommand::Merge(merge)) = args.merge {
+        let mut parts = Vec::new();
+        for path in &merge.files {
+            let name = path.display().to_string();
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("cannot read {name}"))?;
+            parts.push((name.clone(), CohortTable::from_csv(&text, &name)?));
+        }
+        let whole = CohortTable::merge(parts)?;
+        if let Some(out) = &merge.out {
+            write_atomic(out, whole.to_csv().as_bytes())?;
+        }
+        return print_cohort(&CohortReport::of(&whole), merge.json);
+    }
+    if let Some(path) = &args.chart {
+        ImageFormat::of_path(path)?;
+    }
+    let run = load_one(&args.input, &args.run)?;
+    let (text, origin) = model_text(args.run.model.as_ref())?;
+    let population = Population::new(&text, &origin)?;
+    let label = cohort::model_label(&run.model.name, &text);
+    let spec = CohortSpec {
+        regimen: &run.scenario.regimen,
+        observe_h: run.observe_h,
+        seed: args.run.seed,
+        subjects: args.subjects,
+        shard: args.shard,
+        bands: args
+            .chart
+            .as_ref()
+            .map(|_| cohort::BandSpec { every_h: 0.25 }),
+    };
+    let count = cohort::shard_subjects(spec.subjects, spec.shard).count() as u64;
+    let bar = progress_bar(count);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0) as usize)
+        .build()
+        .context("cannot start the worker threads")?;
+    let (table, bands) =
+        pool.install(|| cohort::run_cohort(&population, &label, &spec, &|| bar.inc(1)))?;
+    bar.finish_and_clear();
+    if let Some(out) = &args.out {
+        write_atomic(out, table.to_csv().as_bytes())?;
+    }
+    if let Some((k, n)) = args.shard {
+        let range = cohort::shard_subjects(spec.subjects, spec.shard);
+        let out = args
+            .out
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        return to_stdout(&format!(
+            "wrote subjects {} to {} of {} (shard {k}/{n}) to {out}; join the shards with `opioid-sim cohort merge`\n",
+            range.start(),
+            range.end(),
+            spec.subjects
+        ));
+    }
+    let report = CohortReport::of(&table);
+    if let (Some(path), Some(bands)) = (&args.chart, &bands) {
+        let fig =
+            opioid_sim::chart::bands::bands_figure(&run.model, &run.scenario.title, bands, &report);
+        write_chart(&fig, args.size, path)?;
+    }
+    print_cohort(&report, args.json)
+}
+
+fn print_cohort(report: &opioid_sim::cohort::CohortReport, json: bool) -> Result<()> {
+    if json {
+        to_stdout(&format!("{}\n", serde_json::to_string_pretty(report)?))
+    } else {
+        to_stdout(&opioid_sim::report::cohort_text(report))
+    }
+}
+
+/// A progress bar on standard error for `count` subjects, drawn only when standard error is a
+/// terminal (nothing in pipes, files and CI logs).
+fn progress_bar(count: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(count);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} people ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// The text of a model file and its name for messages (the built-in model's without a path).

@@ -220,3 +220,112 @@ pub fn sensitivity_text(r: &Report, top: usize) -> String {
     }
     out
 }
+
+/// The headline rows of a cohort's text report: field, label, decimals.
+const COHORT_ROWS: [(&str, &str, usize); 7] = [
+    (
+        "peak_withdrawal_score",
+        "Peak withdrawal score after the last dose (0-48)",
+        1,
+    ),
+    (
+        "withdrawal_onset_h",
+        "Withdrawal onset (h after the last dose)",
+        1,
+    ),
+    (
+        "withdrawal_resolved_h",
+        "Withdrawal resolved (h after the last dose)",
+        1,
+    ),
+    (
+        "tolerance_fold_at_last_dose",
+        "Tolerance at the last dose (x naive EC50)",
+        2,
+    ),
+    ("peak_mor_activation", "Peak MOR activation (0-1)", 3),
+    (
+        "peak_dopamine_pct_baseline",
+        "Peak dopamine (% of baseline)",
+        0,
+    ),
+    (
+        "min_ventilation_pct_baseline",
+        "Lowest ventilation (% of baseline)",
+        0,
+    ),
+];
+
+/// A cohort's distribution as text: who was simulated, what varied, percentiles of the
+/// headline numbers and the shares by band.
+pub fn cohort_text(r: &crate::cohort::CohortReport) -> String {
+    let pct = crate::chart::bands::pct;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Cohort: {} virtual people, seed {}, {} (observed {} after the last dose)",
+        r.subjects,
+        r.seed,
+        r.regimen,
+        hours(r.observe_h)
+    );
+    let _ = writeln!(out, "Model: {} ({DISCLAIMER})", r.model);
+    if r.varied.is_empty() {
+        let _ = writeln!(
+            out,
+            "Every person has the same parameters (no variability in the model file)."
+        );
+    } else {
+        let names: Vec<&str> = r.varied.iter().map(|v| v.parameter.as_str()).collect();
+        let _ = writeln!(out, "Differing between people: {}", names.join(", "));
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<50} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "", "p5", "p25", "median", "p75", "p95", "people"
+    );
+    for (field, label, decimals) in COHORT_ROWS {
+        let Some(d) = r.distribution(field) else {
+            if r.fields.contains_key(field) {
+                let _ = writeln!(out, "{label:<50} {:>8}", "(none)");
+            }
+            continue;
+        };
+        let f = |v: f64| format!("{v:.decimals$}");
+        let _ = writeln!(
+            out,
+            "{label:<50} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            f(d.p5),
+            f(d.p25),
+            f(d.p50),
+            f(d.p75),
+            f(d.p95),
+            d.n
+        );
+    }
+    let _ = writeln!(out);
+    let b = &r.share_by_band;
+    let _ = writeln!(
+        out,
+        "Physically dependent (peak withdrawal 5 or more): {}",
+        pct(r.share("physically_dependent").unwrap_or(0.0))
+    );
+    let _ = writeln!(
+        out,
+        "  by band: none {}, mild {}, moderate {}, moderately severe {}, severe {}",
+        pct(b.none),
+        pct(b.mild),
+        pct(b.moderate),
+        pct(b.moderately_severe),
+        pct(b.severe)
+    );
+    if let Some(share) = r.share("life_threatening") {
+        let _ = writeln!(
+            out,
+            "Breathing life-threatening at some point: {}",
+            pct(share)
+        );
+    }
+    out
+}

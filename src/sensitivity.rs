@@ -9,12 +9,11 @@
 
 use serde::Serialize;
 
-use crate::model::file::ModelFile;
 use crate::model::param::Param;
+use crate::model::tree::ModelTree;
 use crate::model::{Model, ModelError};
 use crate::regimen::Regimen;
 use crate::simulation::{summarize, SimError, Summary};
-use crate::toml_file;
 
 /// What can go wrong in a sensitivity run.
 #[derive(Debug, thiserror::Error)]
@@ -81,104 +80,17 @@ pub struct Report {
     pub rows: Vec<Row>,
 }
 
-/// A location inside the TOML tree.
-#[derive(Debug, Clone)]
-enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// Every documented parameter: its path in the tree and its dotted, human-readable name.
-fn find_params(
-    v: &toml::Value,
-    path: &mut Vec<Seg>,
-    name: &str,
-    out: &mut Vec<(Vec<Seg>, String)>,
-) {
-    match v {
-        toml::Value::Table(t) => {
-            let is_param = ["value", "unit", "source", "confidence", "note"]
-                .iter()
-                .all(|k| t.contains_key(*k));
-            if is_param {
-                out.push((path.clone(), name.to_string()));
-                return;
-            }
-            for (k, child) in t {
-                path.push(Seg::Key(k.clone()));
-                let child_name = if name.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{name}.{k}")
-                };
-                find_params(child, path, &child_name, out);
-                path.pop();
-            }
-        }
-        toml::Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                // Name array entries by their `name` (species.heroin) or `route` (route.iv).
-                let label = child
-                    .get("name")
-                    .or_else(|| child.get("route"))
-                    .and_then(|n| n.as_str())
-                    .map_or_else(|| i.to_string(), str::to_string);
-                path.push(Seg::Index(i));
-                find_params(child, path, &format!("{name}.{label}"), out);
-                path.pop();
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Every documented parameter of a model text, by its dotted name (`species.morphine.clearance`),
 /// in file order: what `opioid-sim list parameters` prints.
 pub fn documented_parameters(
     model_text: &str,
     origin: &str,
 ) -> Result<Vec<(String, Param)>, ModelError> {
-    // Validate first: a list of a model that does not load would mislead.
-    Model::from_toml_str(model_text, origin)?;
-    let tree: toml::Value = toml_file::parse(model_text, origin)?;
-    let mut found = Vec::new();
-    find_params(&tree, &mut Vec::new(), "", &mut found);
-    Ok(found
-        .into_iter()
-        .filter_map(|(path, name)| {
-            let table = param_table_ref(&tree, &path)?.clone();
-            table.try_into::<Param>().ok().map(|p| (name, p))
-        })
+    Ok(ModelTree::parse(model_text, origin)?
+        .params()
+        .iter()
+        .map(|p| (p.name.clone(), p.param.clone()))
         .collect())
-}
-
-fn param_table_ref<'a>(root: &'a toml::Value, path: &[Seg]) -> Option<&'a toml::Value> {
-    let mut v = root;
-    for seg in path {
-        v = match seg {
-            Seg::Key(k) => v.get(k.as_str())?,
-            Seg::Index(i) => v.get(*i)?,
-        };
-    }
-    Some(v)
-}
-
-fn param_table<'a>(root: &'a mut toml::Value, path: &[Seg]) -> Option<&'a mut toml::Value> {
-    let mut v = root;
-    for seg in path {
-        v = match seg {
-            Seg::Key(k) => v.get_mut(k.as_str())?,
-            Seg::Index(i) => v.get_mut(*i)?,
-        };
-    }
-    Some(v)
-}
-
-fn model_from_tree(tree: toml::Value) -> Result<Model, String> {
-    let file: ModelFile = tree
-        .try_into()
-        .map_err(|e: toml::de::Error| e.to_string())?;
-    Model::from_file_model(&file).map_err(|e| e.to_string())
 }
 
 /// Runs the analysis for a model text and a regimen, observing `observe_h` after the last dose.
@@ -192,38 +104,14 @@ pub fn analyse(
     if !(step > 0.0 && step <= 0.5) {
         return Err(SensitivityError::Step(step));
     }
+    let tree = ModelTree::parse(model_text, origin)?;
     let base_model = Model::from_toml_str(model_text, origin)?;
     let base = outputs(&summarize(&base_model, regimen, observe_h)?);
-    let tree: toml::Value = toml_file::parse(model_text, origin).map_err(ModelError::from)?;
-    let mut params = Vec::new();
-    find_params(&tree, &mut Vec::new(), "", &mut params);
-
-    let mut rows = Vec::with_capacity(params.len());
-    for (path, name) in params {
-        let Some(table) = param_table_ref(&tree, &path) else {
-            continue;
-        };
-        let value = table
-            .get("value")
-            .and_then(toml::Value::as_float)
-            .or_else(|| {
-                table
-                    .get("value")
-                    .and_then(toml::Value::as_integer)
-                    .map(|i| i as f64)
-            });
-        let unit = table
-            .get("unit")
-            .and_then(|u| u.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let Some(value) = value else { continue };
+    let mut rows = Vec::with_capacity(tree.params().len());
+    for (index, p) in tree.params().iter().enumerate() {
+        let value = p.param.value;
         let side = |factor: f64| -> Result<Option<[Option<f64>; 6]>, SimError> {
-            let mut t = tree.clone();
-            if let Some(tab) = param_table(&mut t, &path).and_then(|p| p.as_table_mut()) {
-                tab.insert("value".into(), toml::Value::Float(value * factor));
-            }
-            match model_from_tree(t) {
+            match tree.model_with(&[(index, value * factor)]) {
                 Ok(m) => Ok(Some(outputs(&summarize(&m, regimen, observe_h)?))),
                 Err(_) => Ok(None),
             }
@@ -245,9 +133,9 @@ pub fn analyse(
             })
             .collect();
         rows.push(Row {
-            parameter: name,
+            parameter: p.name.clone(),
             value,
-            unit,
+            unit: p.param.unit.clone(),
             elasticity,
         });
     }

@@ -69,6 +69,9 @@ pub struct Panel {
     pub bands: Vec<HBand>,
     /// Vertical shaded spans (e.g. the days of use).
     pub spans: Vec<Span>,
+    /// Shaded areas between two curves (e.g. percentile bands of a cohort), drawn under the
+    /// grid in order, so a narrower band drawn later shows on a wider one.
+    pub ribbons: Vec<Ribbon>,
     /// Horizontal reference lines (baseline, thresholds).
     pub hlines: Vec<Rule>,
     /// Vertical reference lines (the last dose).
@@ -96,6 +99,7 @@ impl Panel {
             x_labels: true,
             bands: Vec::new(),
             spans: Vec::new(),
+            ribbons: Vec::new(),
             hlines: Vec::new(),
             vlines: Vec::new(),
             series: Vec::new(),
@@ -342,6 +346,19 @@ pub struct HBand {
     pub fill: Rgb,
     /// Label drawn inside the band at the right edge, when it fits.
     pub label: Option<String>,
+}
+
+/// A shaded area between a lower and an upper curve sampled at the same x values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ribbon {
+    /// Fill color.
+    pub fill: Rgb,
+    /// The x values.
+    pub x: Vec<f64>,
+    /// The lower curve, one value per x.
+    pub lower: Vec<f64>,
+    /// The upper curve, one value per x.
+    pub upper: Vec<f64>,
 }
 
 /// A vertical shaded span.

@@ -15,6 +15,7 @@
 //! written until every chart has been drawn, and every file goes through a temporary file and a
 //! rename, so an error never leaves a half-written chart.
 
+pub mod bands;
 pub mod figure;
 mod index;
 mod lesson;

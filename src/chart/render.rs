@@ -693,6 +693,26 @@ fn draw_plot<DB: DrawingBackend>(
             .map_err(failed)?;
     }
 
+    for r in &panel.ribbons {
+        let mut outline: Vec<(f64, f64)> =
+            r.x.iter()
+                .zip(&r.lower)
+                .map(|(&x, &y)| (px(x), py(y)))
+                .collect();
+        outline.extend(
+            r.x.iter()
+                .zip(&r.upper)
+                .rev()
+                .map(|(&x, &y)| (px(x), py(y))),
+        );
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                outline,
+                color(r.fill).filled(),
+            )))
+            .map_err(failed)?;
+    }
+
     let x_fmt = |v: &f64| {
         if panel.x_labels {
             panel.x.format(tick_value(&panel.x, *v))

@@ -16,6 +16,7 @@ pub mod doc;
 pub mod dynamics;
 pub mod file;
 pub mod param;
+pub mod tree;
 
 use std::collections::HashSet;
 use std::f64::consts::LN_2;

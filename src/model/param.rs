@@ -33,6 +33,42 @@ pub struct Param {
     pub confidence: Confidence,
     /// What the value means here, and any caveat (rodent data, a value from memory, a range).
     pub note: String,
+    /// How the value differs between people, for cohorts (`opioid-sim cohort`); absent for a
+    /// value every simulated person shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variability: Option<Variability>,
+}
+
+/// The largest coefficient of variation a parameter may carry: 200%, already a 95% range of
+/// about x0.1 to x6 around the typical value.
+pub const MAX_CV: f64 = 2.0;
+
+/// How a parameter differs between people: log-normal around the written value.
+///
+/// A person's value is `value x exp(eta)` with `eta ~ Normal(0, omega^2)` and
+/// `omega^2 = ln(1 + cv^2)`: the written value is the typical (median) person, as a
+/// population model's THETA with an exponential ETA (NONMEM's `THETA * EXP(ETA)`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variability {
+    /// Coefficient of variation of the log-normal distribution (0.26 for 26%), 0 to [`MAX_CV`].
+    pub cv: f64,
+    /// Parameters with the same `shared` name take one draw per person (the same standard
+    /// normal deviate, each scaled by its own omega): one person's receptor sensitivity moves
+    /// every ligand's constant together, as one ETA on several THETAs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<String>,
+    /// Where the spread comes from.
+    pub source: String,
+    /// What it means here, and any caveat.
+    pub note: String,
+}
+
+impl Variability {
+    /// The standard deviation of `ln(value)`: `sqrt(ln(1 + cv^2))`.
+    pub fn omega(&self) -> f64 {
+        (1.0 + self.cv * self.cv).ln().sqrt()
+    }
 }
 
 /// The kinds of quantity a parameter can hold, each with its accepted units and the factor that
@@ -245,6 +281,18 @@ impl Param {
                 unit: self.unit.clone(),
                 accepted: quantity.accepted(),
             })?;
+        if let Some(v) = &self.variability {
+            if !(v.cv.is_finite() && (0.0..=MAX_CV).contains(&v.cv)) {
+                return Err(ModelError::Value {
+                    field: format!("{field}.variability.cv"),
+                    value: v.cv,
+                    unit: String::new(),
+                    expected: format!(
+                        "a coefficient of variation from 0 to {MAX_CV} (0.26 for 26%); write one in this range"
+                    ),
+                });
+            }
+        }
         let internal = self.value * factor;
         if !bound.contains(internal) {
             let unit = if self.unit == "1" {

@@ -55,7 +55,7 @@ pub enum RegimenError {
     /// A character that has no place in a regimen (punctuation, emoji, ...).
     #[error(
         "at column {column} ({found:?}): unexpected character; a regimen has only numbers, \
-         words and spaces (names may also use '-' and '_')"
+         words, spaces and the signs + ~ % (names may also use '-' and '_')"
     )]
     UnexpectedChar {
         /// Where the character is.
@@ -223,6 +223,17 @@ pub enum RegimenError {
         max_mg: f64,
     },
 
+    /// Irregular use (`~`, `skip`) written where it has no meaning or out of its range.
+    #[error("at column {column} ({}): {problem}", quote(.found))]
+    Irregular {
+        /// Where the `~`, the `skip` or the percentage starts.
+        column: usize,
+        /// The text as typed.
+        found: String,
+        /// What is wrong, what is accepted, and an example.
+        problem: String,
+    },
+
     /// An interval shorter than [`MIN_INTERVAL_MIN`].
     #[error(
         "at column {column} ({}): an interval must be at least {min_min} min (doses closer \
@@ -370,6 +381,7 @@ impl RegimenError {
             | RegimenError::DanglingThen { column }
             | RegimenError::CountNotWhole { column, .. }
             | RegimenError::DoseOutOfRange { column, .. }
+            | RegimenError::Irregular { column, .. }
             | RegimenError::IntervalTooShort { column, .. }
             | RegimenError::ZeroWait { column, .. }
             | RegimenError::ZeroRepeat { column, .. }
@@ -453,7 +465,7 @@ fn short_beside(value: f64, limit: f64) -> String {
 }
 
 /// [`short_beside`] for a number compared with no limit.
-fn short(value: f64) -> String {
+pub(super) fn short(value: f64) -> String {
     short_beside(value, f64::NAN)
 }
 

@@ -14,6 +14,10 @@ pub(super) enum Kind {
     Word(String),
     /// `+`, joining doses taken together.
     Plus,
+    /// `~`, irregular use: `10mg~40%` (amount), `q8h~2h` (timing).
+    Tilde,
+    /// `%`, after the number of a percentage.
+    Percent,
     /// The end of the input.
     End,
     /// Text that cannot be lexed; reading stops here. The parser reports it
@@ -101,6 +105,12 @@ pub(super) fn lex(input: &str) -> Vec<Token> {
         } else if c == '+' {
             i += 1;
             tokens.push(token(Kind::Plus, i));
+        } else if c == '~' {
+            i += 1;
+            tokens.push(token(Kind::Tilde, i));
+        } else if c == '%' {
+            i += 1;
+            tokens.push(token(Kind::Percent, i));
         } else if c == '-' {
             if !starts_number(i + 1) {
                 let bad = RegimenError::UnexpectedChar {
@@ -191,6 +201,8 @@ mod tests {
                     Kind::Number(v) => format!("{glue}{}:{v}", t.column),
                     Kind::Word(w) => format!("{glue}{}:{w}", t.column),
                     Kind::Plus => format!("{glue}{}:+", t.column),
+                    Kind::Tilde => format!("{glue}{}:~", t.column),
+                    Kind::Percent => format!("{glue}{}:%", t.column),
                     Kind::End => format!("{}:end", t.column),
                     Kind::Bad(e) => format!("{}:bad {e}", t.column),
                 }
@@ -216,6 +228,10 @@ mod tests {
             "1:10 @3:mg 6:iv @8:+ @9:5 @10:mg 13:iv 15:end",
         );
         check("10mg iv + +", "1:10 @3:mg 6:iv 9:+ 11:+ 12:end");
+        check(
+            "10mg~40% iv q8h~2h",
+            "1:10 @3:mg @5:~ @6:40 @8:% 10:iv 13:q @14:8 @15:h @16:~ @17:2 @18:h 19:end",
+        );
     }
 
     #[test]
@@ -223,7 +239,7 @@ mod tests {
         check(
             "10mg 🙂 iv",
             "1:10 @3:mg 6:bad at column 6 ('🙂'): unexpected character; a regimen has only \
-             numbers, words and spaces (names may also use '-' and '_')",
+             numbers, words, spaces and the signs + ~ % (names may also use '-' and '_')",
         );
         check(
             "q-8h",

@@ -14,9 +14,11 @@
 //! group     := dose ( "+" dose )*               -- doses taken together, at one moment
 //!            | phase
 //! phase     := "wait" duration                  -- abstinence: time passes, no doses
-//!            | dose [ "q" duration "x" repeat ] -- one dose, or a repeat
+//!            | dose [ "q" duration [ "~" duration ] "x" repeat [ "skip" percent ] ]
+//!                                                -- one dose, or a repeat (regular or not)
 //!            | "taper" amount [ drug ] route "q" duration "over" duration "to" amount
-//! dose      := amount [ drug ] route
+//! dose      := amount [ "~" percent ] [ drug ] route
+//! percent   := number "%"                        -- more than 0, less than 100
 //! repeat    := duration | count [ "dose" | "doses" ]
 //! amount    := number mass_unit
 //! duration  := number time_unit
@@ -29,8 +31,23 @@
 //! number    := digits [ "." digits ] | "." digits    -- 10, 2.5, .5; no sign, no exponent
 //! ```
 //!
+//! # Irregular use
+//!
+//! Real use is not a timetable. Three marks make a phase irregular; each person (a `--seed`, a
+//! subject of a cohort) then takes their own reproducible draw ([`Regimen::realize`]):
+//!
+//! | Mark | Meaning | Limits |
+//! |------|---------|--------|
+//! | `10mg~40% iv` | each dose up to 40% more or less (uniformly between 6 and 14 mg): street purity varies | the largest dose within the dose limit |
+//! | `q8h~2h` | each dose after the first up to 2 h early or late (uniformly) | more than 0, less than half the interval |
+//! | `x 14d skip 20%` | each dose after the first is missed with probability 20% | more than 0%, less than 100% |
+//!
+//! The first dose of a phase is always taken, on time: it marks where the phase starts. Without
+//! a draw ([`Regimen::doses`] of a parsed regimen) every dose is as written. Tapers take no
+//! marks.
+//!
 //! The unit `m` is rejected as ambiguous (minutes or months?): write `min`.
-//! The keywords `then`, `wait`, `q`, `x`, `taper`, `over` and `to` cannot be
+//! The keywords `then`, `wait`, `q`, `x`, `taper`, `over`, `to` and `skip` cannot be
 //! drug names, and `q`, `x` or `wait` directly followed by a number is always
 //! read as the keyword (`q8h` is `q 8h`).
 //!
@@ -117,7 +134,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::dose::{Dose, Hours, Route, UnknownRouteName};
 pub use error::{RegimenError, UnitKind};
-pub use phase::{Amount, Duration, MassUnit, Phase, Repeat, Schedule, TimeUnit};
+use phase::Expand;
+pub use phase::{Amount, Duration, MassUnit, Percent, Phase, Repeat, Schedule, TimeUnit};
 
 /// The largest single dose, in mg. The largest doses given in
 /// heroin-assisted treatment are about 700 mg of diamorphine a session, so
@@ -182,6 +200,9 @@ impl Regimen {
         let parsed = parse::parse(text)?;
         let max_span_h = MAX_SPAN_DAYS * 24.0;
         let mut doses = Vec::new();
+        // The same doses at the largest amount their spread allows (`10mg~40%`: 14 mg), for
+        // the limit on what is taken at one moment.
+        let mut largest = Vec::new();
         let mut span_h = 0.0;
         let mut count = 0usize;
         for phase in &parsed {
@@ -203,9 +224,14 @@ impl Regimen {
                     count as f64,
                 ));
             }
-            let first_new = doses.len();
-            phase.phase.push_doses(span_h, &mut doses);
-            check_amount_at_once(&doses, first_new, phase)?;
+            let first_new = largest.len();
+            phase
+                .phase
+                .push_doses(span_h, &mut doses, &mut Expand::AsWritten);
+            phase
+                .phase
+                .push_doses(span_h, &mut largest, &mut Expand::Largest);
+            check_amount_at_once(&largest, first_new, phase)?;
             span_h = end_h;
         }
         let together = parsed.iter().map(|parsed| parsed.together).collect();
@@ -218,9 +244,40 @@ impl Regimen {
         })
     }
 
-    /// The dose events, sorted by time.
+    /// The dose events, sorted by time: as written, or one person's irregular use after
+    /// [`Regimen::realize`].
     pub fn doses(&self) -> &[Dose] {
         &self.doses
+    }
+
+    /// Whether the regimen has irregular use (`~` on an amount or an interval, or `skip`), so
+    /// that its doses depend on a random draw ([`Regimen::realize`]).
+    pub fn is_irregular(&self) -> bool {
+        self.phases.iter().any(Phase::is_irregular)
+    }
+
+    /// One person's irregular use of this regimen: each `~` and `skip` drawn from `uniform`
+    /// (numbers in [0, 1), taken in a fixed order: phase by phase, dose by dose, and for each
+    /// dose whether it is missed, how early or late, and how much, for the kinds of
+    /// irregularity its phase has). The same numbers give the same doses; a regular regimen
+    /// comes back unchanged and draws nothing. The text ([`Regimen::describe`]) stays the one
+    /// written.
+    pub fn realize(&self, uniform: &mut dyn FnMut() -> f64) -> Regimen {
+        if !self.is_irregular() {
+            return self.clone();
+        }
+        let mut doses = Vec::with_capacity(self.doses.len());
+        let mut start_h = 0.0;
+        for phase in &self.phases {
+            phase.push_doses(start_h, &mut doses, &mut Expand::Drawn(&mut *uniform));
+            start_h += phase.count_and_span().1;
+        }
+        // A late last dose of a phase may fall after the first dose of the next one.
+        doses.sort_by(|a, b| a.time_h.total_cmp(&b.time_h));
+        Regimen {
+            doses,
+            ..self.clone()
+        }
     }
 
     /// The phases, in order.
@@ -274,6 +331,9 @@ pub fn grammar_summary(drugs: &[String]) -> String {
          taper     taper AMOUNT [DRUG] ROUTE qINTERVAL over DURATION to AMOUNT\n  \
          phases    PHASE then PHASE ...            (a single dose takes no time)\n  \
          together  DOSE + DOSE ...                 e.g. 10mg heroin iv + 0.5mg fentanyl iv\n  \
+         irregular AMOUNT~PCT% (amount varies), qINTERVAL~TIME (early or late), \
+         x ... skip PCT% (missed);\n            \
+         each person draws their own (--seed): e.g. 10mg~40% iv q8h~2h x 14d skip 20%\n  \
          amounts   mg, ug, mcg, µg                 durations: min, h, d, w\n  \
          routes    {routes}\n  \
          drugs     {drugs} (default heroin)\n  \

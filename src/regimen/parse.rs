@@ -2,7 +2,7 @@
 //! is read (the limits that need the whole regimen are checked in `mod.rs`).
 
 use super::lex::{lex, Kind, Token};
-use super::phase::{Amount, Duration, MassUnit, Phase, Repeat, Schedule, TimeUnit};
+use super::phase::{Amount, Duration, MassUnit, Percent, Phase, Repeat, Schedule, TimeUnit};
 use super::{
     RegimenError, Route, UnitKind, DEFAULT_DRUG, MAX_DOSES, MAX_DOSE_MG, MIN_INTERVAL_MIN,
 };
@@ -10,13 +10,14 @@ use super::{
 type Result<T> = std::result::Result<T, RegimenError>;
 
 /// Words with a meaning in the grammar; none can be a drug name.
-const KEYWORDS: [&str; 7] = ["then", "wait", "q", "x", "taper", "over", "to"];
+const KEYWORDS: [&str; 8] = ["then", "wait", "q", "x", "taper", "over", "to", "skip"];
 
 const PHASE_EXAMPLES: &str =
     "a dose such as 10mg iv, a repeat such as 10mg iv q8h x 14d, or a pause such as wait 21d";
 const JOINED_DOSE: &str =
     "a single dose after '+', e.g. 10mg heroin iv + 0.5mg fentanyl iv (doses joined by '+' are taken at one moment: no repeat, wait or taper)";
 const TAPER_EXAMPLE: &str = "e.g. taper 100mg heroin iv q8h over 14d to 10mg";
+const IRREGULAR_EXAMPLE: &str = "e.g. 10mg~40% iv q8h~2h x 14d skip 20%";
 
 pub(super) fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
@@ -206,16 +207,29 @@ impl Parser<'_> {
         Ok(Phase::Wait(duration))
     }
 
-    /// `dose [ "q" duration "x" ( duration | count ) ]`
+    /// `dose [ "q" duration [ "~" duration ] "x" ( duration | count ) [ "skip" percent ] ]`,
+    /// with `dose := amount [ "~" percent ] [ drug ] route`.
     fn doses(&mut self) -> Result<Phase> {
+        let first = self.peek()?;
         let (amount, amount_text) = self.amount("an amount such as 10mg")?;
+        let spread = self.spread(&first, amount)?;
         let (drug, route) = self.drug_and_route(&amount_text)?;
         let next = self.peek()?;
         let schedule = if next.is_word("q") {
             let (q, every) = self.interval()?;
+            let jitter = self.jitter(every)?;
+            let repeat = self.repeat(&q)?;
+            let skip = if self.peek()?.is_word("skip") {
+                let skip = self.bump()?;
+                Some(self.percent(&skip, "skip", "missed doses, e.g. skip 20%")?)
+            } else {
+                None
+            };
             Some(Schedule {
                 every,
-                repeat: self.repeat(&q)?,
+                repeat,
+                jitter,
+                skip,
             })
         } else if next.is_word("x") {
             return Err(self.syntax(&next, "an interval before the repeat, e.g. q8h x 14d"));
@@ -224,22 +238,117 @@ impl Parser<'_> {
         };
         Ok(Phase::Doses {
             amount,
+            spread,
             drug,
             route,
             schedule,
         })
     }
 
+    /// `[ "~" percent ]` after an amount: each dose up to that share more or less. The largest
+    /// amount it allows must be within the dose limit.
+    fn spread(&mut self, first: &Token, amount: Amount) -> Result<Option<Percent>> {
+        let tilde = self.peek()?;
+        if !matches!(tilde.kind, Kind::Tilde) {
+            return Ok(None);
+        }
+        self.bump()?;
+        let spread = self.percent(&tilde, "'~'", "how much a dose varies, e.g. 10mg~40%")?;
+        let largest_mg = amount.mg() * (1.0 + spread.fraction());
+        if largest_mg > MAX_DOSE_MG {
+            let found = self.text_from(first);
+            return Err(RegimenError::Irregular {
+                column: first.column,
+                found,
+                problem: format!(
+                    "with its spread a dose can reach {} mg, above the {MAX_DOSE_MG} mg limit; \
+                     lower the amount or the spread",
+                    super::error::short(largest_mg)
+                ),
+            });
+        }
+        Ok(Some(spread))
+    }
+
+    /// `[ "~" duration ]` after an interval: each dose after the first up to that much early or
+    /// late; less than half the interval, so that doses keep their order.
+    fn jitter(&mut self, every: Duration) -> Result<Option<Duration>> {
+        let tilde = self.peek()?;
+        if !matches!(tilde.kind, Kind::Tilde) {
+            return Ok(None);
+        }
+        self.bump()?;
+        let number = self.number(&format!(
+            "how early or late a dose may be after '~', e.g. q8h~2h ({IRREGULAR_EXAMPLE})"
+        ))?;
+        let jitter = self.duration(&tilde, &number)?;
+        let (jitter_h, every_h) = (jitter.hours(), every.hours());
+        if !(jitter_h > 0.0 && jitter_h < every_h / 2.0) {
+            let found = self.text_from(&tilde);
+            return Err(RegimenError::Irregular {
+                column: tilde.column,
+                found,
+                problem: format!(
+                    "a dose can be early or late by more than 0 and less than half the interval \
+                     (here q{every}: less than {}h), so that doses keep their order; e.g. q8h~2h",
+                    super::error::short(every_h / 2.0)
+                ),
+            });
+        }
+        Ok(Some(jitter))
+    }
+
+    /// `number "%"`, more than 0 and less than 100, after `lead` (`~` or `skip`).
+    fn percent(&mut self, lead: &Token, after: &str, example: &str) -> Result<Percent> {
+        let number = self.number(&format!("a percentage after {after}: {example}"))?;
+        let Kind::Number(value) = number.kind else {
+            return Err(self.syntax(&number, "a number"));
+        };
+        let sign = self.peek()?;
+        if !matches!(sign.kind, Kind::Percent) {
+            return Err(self.syntax(&sign, &format!("'%' after the number: {example}")));
+        }
+        self.bump()?;
+        if !(value > 0.0 && value < 100.0) {
+            let found = self.text_from(lead);
+            return Err(RegimenError::Irregular {
+                column: lead.column,
+                found,
+                problem: format!(
+                    "a percentage after {after} must be more than 0% and less than 100%: {example}"
+                ),
+            });
+        }
+        Ok(Percent(value))
+    }
+
+    /// A `~` where irregular use has no meaning (a taper): reported with what is accepted.
+    fn no_irregularity(&self, what: &str) -> Result<()> {
+        let token = self.peek()?;
+        if matches!(token.kind, Kind::Tilde | Kind::Percent) || token.is_word("skip") {
+            return Err(RegimenError::Irregular {
+                column: token.column,
+                found: self.text(&token, &token),
+                problem: format!(
+                    "irregular use ('~', 'skip') is written on doses and repeats, not on {what}: {IRREGULAR_EXAMPLE}"
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// `"taper" amount [ drug ] route "q" duration "over" duration "to" amount`
     fn taper(&mut self) -> Result<Phase> {
         self.bump()?;
         let (from, from_text) = self.amount(&format!("an amount after taper, {TAPER_EXAMPLE}"))?;
+        self.no_irregularity("a taper")?;
         let (drug, route) = self.drug_and_route(&from_text)?;
         let q = self.peek()?;
         if !q.is_word("q") {
             return Err(self.syntax(&q, &format!("an interval such as q8h, {TAPER_EXAMPLE}")));
         }
         let (_, every) = self.interval()?;
+        self.no_irregularity("a taper")?;
         let over = self.expect_word("over", TAPER_EXAMPLE)?;
         let number = self.number(&format!("a duration after over, {TAPER_EXAMPLE}"))?;
         let duration = self.duration(&number, &number)?;

@@ -132,6 +132,36 @@ impl fmt::Display for Duration {
     }
 }
 
+/// A percentage as written, e.g. `40%` (irregular use: a dose's spread, a share of missed
+/// doses). More than 0 and less than 100.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Percent(pub f64);
+
+impl Percent {
+    /// As a fraction (0.4 for 40%).
+    pub fn fraction(self) -> f64 {
+        self.0 / 100.0
+    }
+}
+
+impl fmt::Display for Percent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}%", self.0)
+    }
+}
+
+/// How the doses of a phase are laid out: as written, or one person's irregular use.
+pub(super) enum Expand<'a> {
+    /// Every dose on time, none missed, each of the written amount (the average schedule).
+    AsWritten,
+    /// Every dose of the largest amount its spread allows, on time: to check the limits.
+    Largest,
+    /// One realisation of irregular use, from uniform numbers in [0, 1) drawn in a fixed order
+    /// (for each dose: missed?, then how early or late, then how much), only for the kinds of
+    /// irregularity the phase has.
+    Drawn(&'a mut dyn FnMut() -> f64),
+}
+
 /// How long a repeat goes on: `x 42` or `x 14d`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Repeat {
@@ -150,13 +180,19 @@ impl fmt::Display for Repeat {
     }
 }
 
-/// A repeating schedule: every `every`, `repeat` long (`q8h x 14d`).
+/// A repeating schedule: every `every`, `repeat` long (`q8h x 14d`), possibly irregular
+/// (`q8h~2h x 14d skip 20%`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Schedule {
     /// The interval between doses.
     pub every: Duration,
     /// How many doses, or for how long.
     pub repeat: Repeat,
+    /// `q8h~2h`: each dose after the first up to this much early or late (uniformly), less
+    /// than half the interval so that doses keep their order.
+    pub jitter: Option<Duration>,
+    /// `skip 20%`: each dose after the first is missed with this probability.
+    pub skip: Option<Percent>,
 }
 
 impl Schedule {
@@ -184,7 +220,15 @@ impl Schedule {
 
 impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "q{} x {}", self.every, self.repeat)
+        write!(f, "q{}", self.every)?;
+        if let Some(jitter) = self.jitter {
+            write!(f, "~{jitter}")?;
+        }
+        write!(f, " x {}", self.repeat)?;
+        if let Some(skip) = self.skip {
+            write!(f, " skip {skip}")?;
+        }
+        Ok(())
     }
 }
 
@@ -197,6 +241,9 @@ pub enum Phase {
     Doses {
         /// The amount of each dose.
         amount: Amount,
+        /// `10mg~40%`: each dose up to this share more or less than `amount` (uniformly): the
+        /// purity of street drugs varies.
+        spread: Option<Percent>,
         /// The drug, lower-cased.
         drug: String,
         /// The route of every dose.
@@ -236,29 +283,72 @@ impl Phase {
             Phase::Taper { every, over, .. } => Schedule {
                 every: *every,
                 repeat: Repeat::For(*over),
+                jitter: None,
+                skip: None,
             }
             .count_and_span(),
         }
     }
 
-    /// Appends this phase's doses, starting at `start`, to `doses`.
-    pub(super) fn push_doses(&self, start: Hours, doses: &mut Vec<Dose>) {
+    /// Whether the phase has irregular use (`~` on an amount or an interval, or `skip`).
+    pub fn is_irregular(&self) -> bool {
+        match self {
+            Phase::Doses {
+                spread, schedule, ..
+            } => {
+                spread.is_some() || schedule.is_some_and(|s| s.jitter.is_some() || s.skip.is_some())
+            }
+            Phase::Wait(_) | Phase::Taper { .. } => false,
+        }
+    }
+
+    /// Appends this phase's doses, starting at `start`, to `doses`, laid out as `expand` says.
+    /// The first dose of a phase is always taken, on time and (unless drawn) of the written
+    /// amount: it marks where the phase starts.
+    pub(super) fn push_doses(&self, start: Hours, doses: &mut Vec<Dose>, expand: &mut Expand) {
         let (count, _) = self.count_and_span();
         match self {
             Phase::Wait(_) => {}
             Phase::Doses {
                 amount,
+                spread,
                 drug,
                 route,
                 schedule,
             } => {
                 let every = schedule.map_or(0.0, |s| s.every.hours());
-                doses.extend((0..count).map(|k| Dose {
-                    time_h: start + k as f64 * every,
-                    amount_mg: amount.mg(),
-                    drug: drug.clone(),
-                    route: *route,
-                }));
+                let skip = schedule.and_then(|s| s.skip).map(Percent::fraction);
+                let jitter_h = schedule.and_then(|s| s.jitter).map(Duration::hours);
+                let spread = spread.map(Percent::fraction);
+                for k in 0..count {
+                    let mut time_h = start + k as f64 * every;
+                    let mut amount_mg = amount.mg();
+                    match expand {
+                        Expand::AsWritten => {}
+                        Expand::Largest => amount_mg *= 1.0 + spread.unwrap_or(0.0),
+                        Expand::Drawn(uniform) => {
+                            let missed = skip.is_some_and(|p| uniform() < p);
+                            if let Some(j) = jitter_h {
+                                let u = uniform();
+                                if k > 0 {
+                                    time_h += (2.0 * u - 1.0) * j;
+                                }
+                            }
+                            if let Some(f) = spread {
+                                amount_mg *= 1.0 + (2.0 * uniform() - 1.0) * f;
+                            }
+                            if missed && k > 0 {
+                                continue;
+                            }
+                        }
+                    }
+                    doses.push(Dose {
+                        time_h,
+                        amount_mg,
+                        drug: drug.clone(),
+                        route: *route,
+                    });
+                }
             }
             Phase::Taper {
                 from,
@@ -292,11 +382,16 @@ impl fmt::Display for Phase {
             Phase::Wait(duration) => write!(f, "wait {duration}"),
             Phase::Doses {
                 amount,
+                spread,
                 drug,
                 route,
                 schedule,
             } => {
-                write!(f, "{amount} {drug} {route}")?;
+                write!(f, "{amount}")?;
+                if let Some(spread) = spread {
+                    write!(f, "~{spread}")?;
+                }
+                write!(f, " {drug} {route}")?;
                 if let Some(schedule) = schedule {
                     write!(f, " {schedule}")?;
                 }

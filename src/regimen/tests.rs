@@ -975,3 +975,121 @@ fn plus_joins_doses_taken_together() {
         Err(RegimenError::TooMuchAtOnce { .. })
     ));
 }
+
+/// A reproducible stream of uniform numbers in [0, 1) for the irregular-use tests (a
+/// 64-bit linear congruential generator; the regimen module takes any source).
+fn uniform_stream(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[test]
+fn irregular_use_reads_back_and_keeps_the_written_schedule() {
+    let text = "10mg~40% iv q8h~2h x 14d skip 20% then wait 3d then 5mg morphine oral q12h~1h x 4";
+    let irregular = parse(text);
+    assert!(irregular.is_irregular());
+    assert_eq!(
+        irregular.describe(),
+        "10 mg~40% heroin iv q8h~2h x 14d skip 20% then wait 3d then 5 mg morphine oral q12h~1h x 4"
+    );
+    assert_eq!(parse(&irregular.describe()), irregular);
+    // Without a draw the doses are the written schedule.
+    let regular = parse("10mg iv q8h x 14d then wait 3d then 5mg morphine oral q12h x 4");
+    assert_eq!(irregular.doses(), regular.doses());
+    assert!(!regular.is_irregular());
+    assert_eq!(regular.realize(&mut || unreachable!()), regular);
+    // Spaces are optional around the signs.
+    assert_eq!(
+        parse("10 mg ~ 40 % iv q8h ~ 2h x 14d skip 20 %"),
+        parse("10mg~40% iv q8h~2h x 14d skip 20%")
+    );
+}
+
+#[test]
+fn realized_use_stays_within_what_was_written() {
+    let regimen = parse("10mg~40% iv q8h~2h x 30d skip 25%");
+    let written = regimen.doses().to_vec();
+    let mut skipped = 0;
+    for seed in 0..50 {
+        let drawn = regimen.realize(&mut uniform_stream(seed));
+        // The same numbers, the same doses.
+        assert_eq!(drawn, regimen.realize(&mut uniform_stream(seed)));
+        assert_eq!(drawn.describe(), regimen.describe());
+        let doses = drawn.doses();
+        // The first dose is taken, on time.
+        assert_eq!(doses[0].time_h, 0.0);
+        assert!(doses.windows(2).all(|w| w[0].time_h <= w[1].time_h));
+        for dose in doses {
+            assert!((6.0..=14.0).contains(&dose.amount_mg), "{dose:?}");
+            let k = (dose.time_h / 8.0).round();
+            assert!((dose.time_h - 8.0 * k).abs() <= 2.0, "{dose:?}");
+        }
+        skipped += written.len() - doses.len();
+    }
+    // About a quarter of the 89 doses after the first are missed (50 people: 4,450 chances).
+    let share = skipped as f64 / (50.0 * (written.len() - 1) as f64);
+    assert!((0.22..0.28).contains(&share), "missed share {share}");
+    // Different people differ.
+    assert_ne!(
+        regimen.realize(&mut uniform_stream(1)),
+        regimen.realize(&mut uniform_stream(2))
+    );
+}
+
+#[test]
+fn irregular_use_errors_name_the_column_and_the_range() {
+    for (text, column, needle) in [
+        ("10mg iv q8h~4h x 14d", 12, "less than half the interval"),
+        ("10mg iv q8h~0h x 14d", 12, "more than 0"),
+        (
+            "10mg iv q8h x 14d skip 0%",
+            19,
+            "more than 0% and less than 100%",
+        ),
+        (
+            "10mg iv q8h x 14d skip 100%",
+            19,
+            "more than 0% and less than 100%",
+        ),
+        ("10mg~100% iv", 5, "more than 0% and less than 100%"),
+        ("800mg~40% iv", 1, "can reach 1120 mg"),
+        (
+            "taper 100mg~10% iv q8h over 14d to 10mg",
+            12,
+            "not on a taper",
+        ),
+        (
+            "taper 100mg iv q8h~1h over 14d to 10mg",
+            19,
+            "not on a taper",
+        ),
+    ] {
+        match Regimen::parse(text) {
+            Err(e @ RegimenError::Irregular { column: c, .. }) => {
+                assert_eq!(c, column, "{text}: {e}");
+                assert!(e.to_string().contains(needle), "{text}: {e}");
+            }
+            other => panic!("{text}: expected an irregular-use error, got {other:?}"),
+        }
+    }
+    for (text, column) in [
+        ("10mg iv q8h x 14d skip 20", 26),
+        ("10mg iv q8h x 14d skip", 23),
+        ("10mg~ iv", 7),
+        ("10mg iv q8h~ x 14d", 14),
+    ] {
+        match Regimen::parse(text) {
+            Err(e) => assert_eq!(e.column(), Some(column), "{text}: {e}"),
+            Ok(r) => panic!("{text}: accepted as {}", r.describe()),
+        }
+    }
+    // `skip` is a keyword, not a drug.
+    assert!(Regimen::parse("10mg skip iv").is_err());
+}
