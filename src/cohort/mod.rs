@@ -113,11 +113,14 @@ pub struct CohortSpec<'a> {
     pub bands: Option<BandSpec>,
 }
 
+/// One subject's activation and withdrawal score on the bands' grid.
+type Series = (Vec<f64>, Vec<f64>);
+
 /// One subject's result.
 struct Outcome {
     fields: Vec<String>,
     row: SubjectRow,
-    series: Option<(Vec<f64>, Vec<f64>)>,
+    series: Option<Series>,
 }
 
 /// Runs a cohort on the current rayon pool. `progress` is called once per finished subject (from
@@ -250,9 +253,9 @@ fn run_subject(
 
 /// Percentile bands across subjects' series (each on the same grid; irregular use can make
 /// runs end at different times, so the bands stop where the shortest run ends).
-fn bands_of(series: &[(Vec<f64>, Vec<f64>)], spec: BandSpec) -> Bands {
+fn bands_of(series: &[Series], spec: BandSpec) -> Bands {
     let len = series.iter().map(|(a, _)| a.len()).min().unwrap_or(0);
-    let pick = |which: fn(&(Vec<f64>, Vec<f64>)) -> &Vec<f64>| -> [Vec<f64>; 5] {
+    let pick = |which: fn(&Series) -> &Vec<f64>| -> [Vec<f64>; 5] {
         let mut out: [Vec<f64>; 5] = Default::default();
         let mut column = Vec::with_capacity(series.len());
         for i in 0..len {
