@@ -113,14 +113,11 @@ pub struct CohortSpec<'a> {
     pub bands: Option<BandSpec>,
 }
 
-/// One subject's activation and withdrawal score on the bands' grid.
-type Series = (Vec<f64>, Vec<f64>);
-
 /// One subject's result.
 struct Outcome {
     fields: Vec<String>,
     row: SubjectRow,
-    series: Option<Series>,
+    series: Option<SeriesPair>,
 }
 
 /// Runs a cohort on the current rayon pool. `progress` is called once per finished subject (from
@@ -251,11 +248,14 @@ fn run_subject(
     })
 }
 
+/// One subject's two series (activation, withdrawal) on the sampling grid.
+type SeriesPair = (Vec<f64>, Vec<f64>);
+
 /// Percentile bands across subjects' series (each on the same grid; irregular use can make
 /// runs end at different times, so the bands stop where the shortest run ends).
-fn bands_of(series: &[Series], spec: BandSpec) -> Bands {
+fn bands_of(series: &[SeriesPair], spec: BandSpec) -> Bands {
     let len = series.iter().map(|(a, _)| a.len()).min().unwrap_or(0);
-    let pick = |which: fn(&Series) -> &Vec<f64>| -> [Vec<f64>; 5] {
+    let pick = |which: fn(&SeriesPair) -> &Vec<f64>| -> [Vec<f64>; 5] {
         let mut out: [Vec<f64>; 5] = Default::default();
         let mut column = Vec::with_capacity(series.len());
         for i in 0..len {
