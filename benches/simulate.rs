@@ -2,11 +2,15 @@
 //!
 //! `simulate_30d_q8h`: one 30-day run (720 h) of 10 mg heroin IV every 8 h (90 doses), on the
 //! default 5-minute output grid with the default tolerances (8,640 samples). Target: under 2 ms on
-//! the project's 2-core machine; measured about 3.1 ms since model v2, 1.7 ms before
-//! (ARCHITECTURE.md, "Numerics" and "Known tensions", says how and where the time goes).
+//! the project's 2-core machine; measured about 3.1-3.4 ms since model v2, 1.7 ms before
+//! (ARCHITECTURE.md, "Speed", says how and where the time goes and why the target is missed).
 //!
 //! `simulate_30d_q8h_without_samples`: the same run with no output grid (one sample at each end),
 //! to separate the integration from the sample stream.
+//!
+//! `summarize_28d_q8h`: what one member of a cohort costs (issue 10): `summarize` of 28 days of
+//! 10 mg IV q8h and 10 days after, on the summary's one-minute grid (54,720 samples, no plasma
+//! columns).
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -14,7 +18,7 @@ use std::hint::black_box;
 
 use opioid_sim::model::Model;
 use opioid_sim::regimen::Regimen;
-use opioid_sim::simulation::{run, SimOptions};
+use opioid_sim::simulation::{run, summarize, SimOptions};
 
 fn bench_simulate(c: &mut Criterion) {
     let model = Model::default_heroin().expect("default model");
@@ -46,6 +50,10 @@ fn bench_simulate(c: &mut Criterion) {
             .expect("run");
             black_box(last)
         })
+    });
+    let cohort_member = Regimen::parse("10mg iv q8h x 28d").expect("regimen");
+    c.bench_function("summarize_28d_q8h", |b| {
+        b.iter(|| summarize(&model, black_box(&cohort_member), 240.0).expect("summary"))
     });
 }
 

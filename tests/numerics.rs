@@ -427,3 +427,90 @@ fn nearly_equal_rates_in_series_fall_back_to_integrating_the_whole_system() {
         }
     }
 }
+
+/// The largest absolute difference between two runs' samples of each pinned output: withdrawal
+/// score (0-48), MOR activation (0-1), ventilation (% of baseline), potency shift (fold),
+/// dopamine (% of baseline).
+fn max_differences(
+    a: &opioid_sim::simulation::Trajectory,
+    b: &opioid_sim::simulation::Trajectory,
+) -> [f64; 5] {
+    let diff = |x: &[f64], y: &[f64]| {
+        assert_eq!(x.len(), y.len(), "same grid");
+        x.iter()
+            .zip(y)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max)
+    };
+    [
+        diff(&a.withdrawal_score, &b.withdrawal_score),
+        diff(&a.mor_activation, &b.mor_activation),
+        diff(&a.ventilation_pct_baseline, &b.ventilation_pct_baseline),
+        diff(&a.tolerance_fold, &b.tolerance_fold),
+        diff(&a.dopamine_pct_baseline, &b.dopamine_pct_baseline),
+    ]
+}
+
+#[test]
+fn default_tolerances_stay_within_stated_bounds_of_a_tight_reference() {
+    // The accuracy of every chart and summary: the default solver settings against a run at
+    // rtol 1e-10, on a one-minute grid (rushes and precipitated withdrawal peak within minutes),
+    // for 30 days of use and for a naloxone challenge followed by buprenorphine induction.
+    // Bounds: three to five times what was measured (score 0.004 points, activation 2e-5,
+    // ventilation 0.002 %, potency shift 1.1e-4, dopamine 0.055 %; ARCHITECTURE.md, "Speed").
+    const BOUNDS: [f64; 5] = [0.01, 1e-4, 0.01, 5e-4, 0.2];
+    let m = model();
+    for (text, observe_h) in [
+        ("10mg iv q8h x 30d", 0.0),
+        (
+            "10mg iv q8h x 14d then 0.4mg naloxone iv then wait 6h then 8mg buprenorphine sublingual q24h x 2d",
+            48.0,
+        ),
+    ] {
+        let regimen = Regimen::parse(text).expect("regimen");
+        let run = |tolerances: Tolerances| {
+            let opts = SimOptions {
+                observe_h,
+                tolerances,
+                ..SimOptions::fine()
+            };
+            simulate(&m, &regimen, &opts).expect("simulate")
+        };
+        let reference = run(Tolerances {
+            rtol: 1e-10,
+            atol: 1e-13,
+            ..Tolerances::default()
+        });
+        let default = run(SimOptions::default().tolerances);
+        let diffs = max_differences(&default, &reference);
+        for (name, (d, bound)) in ["score", "activation", "ventilation %", "potency shift", "dopamine %"]
+            .iter()
+            .zip(diffs.iter().zip(BOUNDS))
+        {
+            assert!(d <= &bound, "{text}: {name} off by {d:e} (bound {bound:e})");
+        }
+    }
+}
+
+#[test]
+fn a_30_day_run_keeps_its_step_count() {
+    // The step count is the solver's cost (ARCHITECTURE.md, "Speed": about 50 steps per q8h dose
+    // at the default tolerances, limited by accuracy, not by stability). Measured: 4,469 accepted
+    // and 65 rejected steps (none for leaving the domain: mostly the first try after a dose,
+    // whose starting step overshoots), 27,384 right-hand-side evaluations; a change that needs more fails
+    // here and must say why.
+    let m = model();
+    let regimen = Regimen::parse("10mg iv q8h x 30d").expect("regimen");
+    let mut sim = Simulation::new(&m, SimOptions::default().tolerances);
+    sim.schedule(&regimen, 0.0).expect("schedule");
+    sim.advance(30.0 * 24.0, 1000.0, &mut |_| {})
+        .expect("advance");
+    let stats = sim.solver_stats();
+    assert!(
+        stats.accepted <= 4_560
+            && stats.rejected <= 90
+            && stats.rhs_evals <= 28_000
+            && stats.rejected_domain <= 5,
+        "{stats:?}"
+    );
+}

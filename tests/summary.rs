@@ -3,7 +3,9 @@
 
 use opioid_sim::model::Model;
 use opioid_sim::regimen::Regimen;
-use opioid_sim::simulation::{simulate, summarize, Band, SimOptions, Summary};
+use opioid_sim::simulation::{
+    run, run_observables, simulate, summarize, Band, SimOptions, Summary, SummaryBuilder,
+};
 
 fn summary(text: &str, observe_h: f64) -> Summary {
     let model = Model::default_heroin().expect("model");
@@ -210,6 +212,53 @@ fn drugs_are_classified_by_what_they_become_at_the_receptor() {
         ("buprenorphine", true),
     ] {
         assert_eq!(model.drug_precipitates(d(drug)), precipitates, "{drug}");
+    }
+}
+
+/// Regimens of every drug and route kind, with a precipitated withdrawal and a taper.
+const PATH_REGIMENS: [&str; 6] = [
+    "10mg iv q8h x 14d",
+    "10mg iv q8h x 14d then 0.4mg naloxone iv",
+    "10mg iv q8h x 7d then wait 12h then 8mg buprenorphine sublingual q24h x 3d",
+    "60mg methadone oral q24h x 5d",
+    "10mg smoked q8h x 3d then 4mg naloxone intranasal",
+    "10mg heroin iv + 0.5mg fentanyl iv",
+];
+
+#[test]
+fn the_summary_path_without_plasma_columns_is_the_plain_path_bit_for_bit() {
+    // `summarize` runs without the plasma columns (`run_observables`); every sample's
+    // observables, and so the summary, must be exactly those of the plain run.
+    let model = Model::default_heroin().expect("model");
+    let opts = SimOptions {
+        observe_h: 72.0,
+        ..SimOptions::fine()
+    };
+    for text in PATH_REGIMENS {
+        let regimen = Regimen::parse(text).expect("regimen");
+        let mut plain = Vec::new();
+        let mut builder = SummaryBuilder::new(&model, &regimen);
+        run(&model, &regimen, &opts, &mut |s| {
+            assert_eq!(s.plasma_ng_ml.len(), model.species.len());
+            plain.push((s.time_h, s.obs, s.dose_number, s.time_after_dose_h));
+            builder.push(s);
+        })
+        .expect("run");
+        let mut fast = Vec::new();
+        run_observables(&model, &regimen, &opts, &mut |s| {
+            assert!(s.plasma_ng_ml.is_empty());
+            fast.push((s.time_h, s.obs, s.dose_number, s.time_after_dose_h));
+        })
+        .expect("run");
+        assert_eq!(plain.len(), fast.len(), "{text}: sample count");
+        for (p, f) in plain.iter().zip(&fast) {
+            assert_eq!(p, f, "{text}: sample at {} h", p.0);
+        }
+        assert_eq!(
+            builder.finish(),
+            summarize(&model, &regimen, 72.0).expect("summary"),
+            "{text}"
+        );
     }
 }
 

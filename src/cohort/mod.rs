@@ -33,7 +33,7 @@ pub use table::{parse_shard, shard_subjects, Cell, CohortMeta, CohortTable, Subj
 
 use crate::model::ModelError;
 use crate::regimen::Regimen;
-use crate::simulation::{run, SimError, SimOptions, SummaryBuilder};
+use crate::simulation::{run_observables, SimError, SimOptions, SummaryBuilder};
 
 /// The most subjects a cohort may have. A million 30-day subjects take hours on a laptop and
 /// their table is about 300 MB; larger studies run in shards (`--shard K/N`) and merge.
@@ -120,7 +120,7 @@ pub struct CohortSpec<'a> {
 struct Outcome {
     fields: Vec<String>,
     row: SubjectRow,
-    series: Option<(Vec<f64>, Vec<f64>)>,
+    series: Option<SeriesPair>,
 }
 
 /// Runs a cohort on the current rayon pool. `progress` is called once per finished subject (from
@@ -243,7 +243,9 @@ fn run_subject(
         .bands
         .map_or(1, |b| (b.every_h * 60.0).round().max(1.0) as u64);
     let mut sample = 0u64;
-    run(&model, &regimen, &opts, &mut |s| {
+    // Summary and bands read only the observables: no plasma columns (the same values bit for
+    // bit, `tests/summary.rs`).
+    run_observables(&model, &regimen, &opts, &mut |s| {
         builder.push(s);
         if let Some((activation, withdrawal)) = series.as_mut() {
             if sample % every_min == 0 {

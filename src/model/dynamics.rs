@@ -273,6 +273,9 @@ pub struct Kinetics {
     hill_int: Option<i32>,
     /// Exponent gamma of the dopamine autoreceptor feedback.
     feedback_strength: f64,
+    /// k_X+ / X_max and k_X- / X_max (1/h), the rates of dX/dt per unit of cAMP error.
+    dependence_gain_per_error: f64,
+    dependence_decay_per_error: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -343,6 +346,8 @@ impl Kinetics {
             half_drive_pow: pd.score_half_drive.powf(n),
             hill_int: (n.fract() == 0.0 && n <= 16.0).then_some(n as i32),
             feedback_strength: pd.dopamine_feedback_strength,
+            dependence_gain_per_error: pd.dependence_gain / pd.superactivation,
+            dependence_decay_per_error: pd.dependence_decay / pd.superactivation,
         }
     }
 
@@ -680,9 +685,9 @@ impl Model {
                 pd.tolerance_recovery * (t_target - t)
             },
             dependence: if c < 1.0 {
-                pd.dependence_gain / pd.superactivation * (1.0 - c) * (1.0 - x)
+                k.dependence_gain_per_error * (1.0 - c) * (1.0 - x)
             } else {
-                pd.dependence_decay / pd.superactivation * (1.0 - c)
+                k.dependence_decay_per_error * (1.0 - c)
             },
             sensitization: pd.sensitization_rate * (pd.sensitization_gain * unopposed - g),
             dopamine: pd.dopamine_turnover * (release - da),

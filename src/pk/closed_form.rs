@@ -296,26 +296,35 @@ impl PkPropagator {
         let times: Vec<f64> = (0..40)
             .map(|k| t0 * (t1 / t0).powf(k as f64 / 39.0))
             .collect();
-        // The sum and the sum of absolute terms at each time.
+        // The sum and the sum of absolute terms at each time, accumulated in place (a cohort
+        // builds one propagator per person, and temporaries per term and time were most of it).
+        let abs_matrices: Vec<DMatrix<f64>> = self.matrices.iter().map(|k| k.abs()).collect();
         let mut value = Vec::with_capacity(times.len());
         let mut magnitude = Vec::with_capacity(times.len());
         for &tau in &times {
-            let mut sum = DMatrix::zeros(n, n);
-            let mut abs = DMatrix::zeros(n, n);
-            for (&(g, m), k) in self.terms.iter().zip(&self.matrices) {
+            let mut sum = DMatrix::<f64>::zeros(n, n);
+            let mut abs = DMatrix::<f64>::zeros(n, n);
+            let terms = self.terms.iter().zip(&self.matrices).zip(&abs_matrices);
+            for ((&(g, m), k), k_abs) in terms {
                 let v = tau.powi(m as i32) * (self.rates[g] * tau).exp();
-                sum += k * v;
-                abs += k.abs() * v;
+                for (s, &x) in sum.as_mut_slice().iter_mut().zip(k.as_slice()) {
+                    *s += x * v;
+                }
+                for (s, &x) in abs.as_mut_slice().iter_mut().zip(k_abs.as_slice()) {
+                    *s += x * v;
+                }
             }
             value.push(sum);
             magnitude.push(abs);
         }
         let mut worst = 0.0_f64;
+        let mut peaks = vec![0.0; n];
         for c in 0..n {
-            let peak = |r: usize| value.iter().map(|v| v[(r, c)].abs()).fold(0.0, f64::max);
-            let column_peak = (0..n).map(peak).fold(0.0, f64::max);
-            for r in 0..n {
-                let scale = peak(r);
+            for (r, p) in peaks.iter_mut().enumerate() {
+                *p = value.iter().map(|v| v[(r, c)].abs()).fold(0.0, f64::max);
+            }
+            let column_peak = peaks.iter().copied().fold(0.0, f64::max);
+            for (r, &scale) in peaks.iter().enumerate() {
                 if scale <= 1e-12 * column_peak {
                     continue;
                 }

@@ -213,7 +213,8 @@ pub fn dose_input(model: &Model, dose: &Dose) -> Result<Input, SimError> {
 pub struct Sample<'a> {
     /// Time since the start (h).
     pub time_h: f64,
-    /// Plasma concentration of each species (ng/mL), in model order.
+    /// Plasma concentration of each species (ng/mL), in model order; empty in a run that asked
+    /// for the observables only ([`run_observables`], [`Simulation::skip_plasma`]).
     pub plasma_ng_ml: &'a [f64],
     /// Everything else read from the state.
     pub obs: Observables,
@@ -240,7 +241,8 @@ pub struct Simulation<'m> {
     binding_weights: Vec<f64>,
     /// Scratch: the whole state at an output time.
     y_sample: DVector<f64>,
-    /// States a sample reads from the closed form (the central amounts and the effect sites).
+    /// States a sample reads from the closed form: the central amounts (for the plasma
+    /// columns, unless skipped) and the effect sites.
     sample_rows: Vec<usize>,
     step_h: f64,
     /// Pending inputs, sorted by time, latest last (popped from the end).
@@ -284,6 +286,16 @@ impl<'m> Simulation<'m> {
             plasma: vec![0.0; model.species.len()],
             out_times: Vec::new(),
         }
+    }
+
+    /// From now on, samples carry no plasma concentrations (`Sample::plasma_ng_ml` is empty)
+    /// and skip the central compartments they would be read from: for runs that only read
+    /// `Sample::obs`, such as a summary. Every other field of a sample is computed exactly as
+    /// before, from the same states, so it is bit for bit the same (`tests/summary.rs`).
+    pub fn skip_plasma(&mut self) {
+        let l = &self.model.layout;
+        self.plasma.clear();
+        self.sample_rows.retain(|r| !l.central.contains(r));
     }
 
     /// Current time (h).
@@ -659,9 +671,40 @@ pub fn run<S>(
 where
     S: FnMut(&Sample<'_>),
 {
+    run_with(model, regimen, opts, true, sink)
+}
+
+/// [`run`] without the plasma columns: each sample's `plasma_ng_ml` is empty and the rest is
+/// bit for bit what [`run`] gives ([`Simulation::skip_plasma`]). For runs that only need
+/// observables, such as a [`Summary`] of each member of a cohort.
+pub fn run_observables<S>(
+    model: &Model,
+    regimen: &Regimen,
+    opts: &SimOptions,
+    sink: &mut S,
+) -> Result<(), SimError>
+where
+    S: FnMut(&Sample<'_>),
+{
+    run_with(model, regimen, opts, false, sink)
+}
+
+fn run_with<S>(
+    model: &Model,
+    regimen: &Regimen,
+    opts: &SimOptions,
+    plasma: bool,
+    sink: &mut S,
+) -> Result<(), SimError>
+where
+    S: FnMut(&Sample<'_>),
+{
     opts.validate()?;
     let t_end = end_time(regimen, opts.observe_h);
     let mut sim = Simulation::new(model, opts.tolerances);
+    if !plasma {
+        sim.skip_plasma();
+    }
     sim.schedule(regimen, 0.0)?;
     run_scheduled(sim, t_end, opts, sink)
 }
@@ -717,7 +760,7 @@ pub fn summarize(model: &Model, regimen: &Regimen, observe_h: f64) -> Result<Sum
         ..SimOptions::fine()
     };
     let mut builder = SummaryBuilder::new(model, regimen);
-    run(model, regimen, &opts, &mut |s| builder.push(s))?;
+    run_observables(model, regimen, &opts, &mut |s| builder.push(s))?;
     Ok(builder.finish())
 }
 
