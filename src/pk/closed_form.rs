@@ -767,12 +767,15 @@ impl Part {
 
         // c[k][p]: u_p(tau) started from unit vector e_k, positions in `order`.
         let mut c: Vec<Vec<PolyExp>> = Vec::with_capacity(n);
+        let mut forcing: PolyExp = vec![Vec::new(); ng];
         for k in 0..n {
-            let mut u: Vec<PolyExp> = vec![vec![Vec::new(); ng]; n];
+            let mut u: Vec<PolyExp> = Vec::with_capacity(n);
             for p in 0..n {
                 // Forcing sum_{q<p} T[p][q] u_q (T is lower triangular in positions; within a
                 // block the off-diagonal entries are round-off of an exact zero).
-                let mut forcing: PolyExp = vec![Vec::new(); ng];
+                for f in &mut forcing {
+                    f.clear();
+                }
                 for q in 0..p {
                     let tpq = t_full[(p, q)];
                     if tpq == 0.0 || same_block(order, a, p, q) {
@@ -800,7 +803,7 @@ impl Part {
                 }
                 let start = if p == k { 1.0 } else { 0.0 };
                 add_scaled(&mut sol[gp], &[start - at_zero], 1.0);
-                u[p] = sol;
+                u.push(sol);
             }
             c.push(u);
         }
@@ -896,25 +899,25 @@ pub(super) fn finish(
     keys.sort_unstable();
     keys.dedup();
     let mut matrices = vec![DMatrix::zeros(n, n); keys.len()];
+    // The non-zero entries of each K_t, row by row (columns ascending within a row).
+    let mut entries: Vec<Vec<(usize, usize, f64)>> = vec![Vec::new(); keys.len()];
     for (part, terms) in parts {
         for (key, k) in terms {
             let t = keys.partition_point(|x| x < key);
             for (j, &sj) in part.states.iter().enumerate() {
                 for (i, &si) in part.states.iter().enumerate() {
-                    matrices[t][(si, sj)] = k[(i, j)];
+                    let v = k[(i, j)];
+                    if v != 0.0 {
+                        matrices[t][(si, sj)] = v;
+                        entries[t].push((si, sj, v));
+                    }
                 }
             }
         }
     }
-    let entries = matrices
-        .iter()
-        .map(|k| {
-            (0..n)
-                .flat_map(|r| (0..n).map(move |j| (r, j, k[(r, j)])))
-                .filter(|&(_, _, v)| v != 0.0)
-                .collect()
-        })
-        .collect();
+    for e in &mut entries {
+        e.sort_unstable_by_key(|&(r, j, _)| (r, j));
+    }
     let matrix: Vec<(usize, usize, f64)> = (0..n)
         .flat_map(|r| (0..n).map(move |j| (r, j, a[(r, j)])))
         .filter(|&(_, _, v)| v != 0.0)
@@ -964,37 +967,46 @@ fn cancellation_error(terms: &[Term], rates: &[f64], times: &[f64]) -> f64 {
     if n == 0 || times.is_empty() {
         return 0.0;
     }
-    // The sum and the sum of absolute terms at each time, column-major n x n each.
-    let mut value = vec![0.0; times.len() * n * n];
-    let mut magnitude = vec![0.0; times.len() * n * n];
-    for (i, &tau) in times.iter().enumerate() {
-        let sum = &mut value[i * n * n..(i + 1) * n * n];
-        let abs = &mut magnitude[i * n * n..(i + 1) * n * n];
-        for &((g, m), ref k) in terms {
-            let v = tau.powi(m as i32) * (rates[g] * tau).exp();
-            for ((s, a), &x) in sum.iter_mut().zip(abs.iter_mut()).zip(k.iter()) {
-                *s += x * v;
-                *a += x.abs() * v;
+    // The non-zero coefficients (index into a column-major n x n matrix, value) of each term:
+    // a term belongs to one chain of compartments, and the zeros add nothing to the sums.
+    let nonzero: Vec<Vec<(usize, f64)>> = terms
+        .iter()
+        .map(|(_, k)| {
+            k.iter()
+                .enumerate()
+                .filter(|(_, &x)| x != 0.0)
+                .map(|(i, &x)| (i, x))
+                .collect()
+        })
+        .collect();
+    // Per entry (column-major n x n), the peak over the times of the sum and of the sum of
+    // absolute terms.
+    let (mut sum, mut abs) = (vec![0.0; n * n], vec![0.0; n * n]);
+    let (mut peak, mut magnitude) = (vec![0.0_f64; n * n], vec![0.0_f64; n * n]);
+    for &tau in times {
+        sum.fill(0.0);
+        abs.fill(0.0);
+        for (((g, m), _), entries) in terms.iter().zip(&nonzero) {
+            let v = tau.powi(*m as i32) * (rates[*g] * tau).exp();
+            for &(j, x) in entries {
+                sum[j] += x * v;
+                abs[j] += x.abs() * v;
             }
         }
+        for (p, s) in peak.iter_mut().zip(&sum) {
+            *p = p.max(s.abs());
+        }
+        for (p, a) in magnitude.iter_mut().zip(&abs) {
+            *p = p.max(*a);
+        }
     }
-    let at = |data: &[f64], i: usize, r: usize, c: usize| data[i * n * n + c * n + r];
     let mut worst = 0.0_f64;
-    for c in 0..n {
-        let peak = |r: usize| {
-            (0..times.len())
-                .map(|i| at(&value, i, r, c).abs())
-                .fold(0.0, f64::max)
-        };
-        let column_peak = (0..n).map(peak).fold(0.0, f64::max);
-        for r in 0..n {
-            let scale = peak(r);
+    for (peaks, terms) in peak.chunks_exact(n).zip(magnitude.chunks_exact(n)) {
+        let column_peak = peaks.iter().copied().fold(0.0, f64::max);
+        for (&scale, &terms) in peaks.iter().zip(terms) {
             if scale <= 1e-12 * column_peak {
                 continue;
             }
-            let terms = (0..times.len())
-                .map(|i| at(&magnitude, i, r, c))
-                .fold(0.0, f64::max);
             worst = worst.max(ROUNDING_FACTOR * f64::EPSILON * terms / scale);
         }
     }
@@ -1135,13 +1147,10 @@ fn particular(p: &[f64], d: f64) -> Vec<f64> {
     while deriv.iter().any(|&x| x != 0.0) {
         add_scaled(&mut q, &deriv, sign_over);
         // Differentiate the polynomial.
-        let next: Vec<f64> = deriv
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(m, &x)| m as f64 * x)
-            .collect();
-        deriv = next;
+        for m in 1..deriv.len() {
+            deriv[m - 1] = m as f64 * deriv[m];
+        }
+        deriv.pop();
         sign_over *= -1.0 / d;
     }
     q
