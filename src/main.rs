@@ -522,6 +522,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cohort(args) => cohort(args)?,
         Command::Validate(args) => {
             let model = load_model(args.model.as_ref())?;
+            let (text, _) = model_text(args.model.as_ref())?;
             let targets = match &args.targets {
                 Some(path) => validation::targets_from_toml(
                     &toml_file::read(path, "targets")?,
@@ -531,7 +532,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .context("the built-in validation targets are invalid (a bug)")?,
             };
             let outcomes: Vec<validation::Outcome> =
-                targets.iter().map(|t| t.run(&model)).collect();
+                targets.iter().map(|t| t.run(&model, &text)).collect();
             to_stdout(&validation::report::terminal_lines(&outcomes))?;
             if let Some(dir) = &args.out {
                 let written = validation::report::write(&outcomes, &model, dir)?;

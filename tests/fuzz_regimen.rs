@@ -44,6 +44,20 @@ fn check(text: &str) {
                 assert!(d.time_h.is_finite() && d.time_h >= 0.0, "{text:?}");
                 assert!(d.drug.is_ascii(), "{text:?}");
             }
+            // Irregular use drawn from any numbers keeps the limits and the order, and never adds
+            // a dose.
+            for extreme in [0.0, 0.999_999_999_999] {
+                let drawn = regimen.realize(&mut || extreme);
+                assert!(drawn.doses().len() <= doses.len(), "{text:?}");
+                assert_eq!(drawn.describe(), regimen.describe(), "{text:?}");
+                for pair in drawn.doses().windows(2) {
+                    assert!(pair[0].time_h <= pair[1].time_h, "sorted draw: {text:?}");
+                }
+                for d in drawn.doses() {
+                    assert!(d.amount_mg > 0.0 && d.amount_mg <= MAX_DOSE_MG, "{text:?}");
+                    assert!(d.time_h.is_finite() && d.time_h >= 0.0, "{text:?}");
+                }
+            }
             let described = regimen.describe();
             let again = Regimen::parse(&described)
                 .unwrap_or_else(|e| panic!("describe() of {text:?} is {described:?}: {e}"));
@@ -92,8 +106,8 @@ fn word() -> impl Strategy<Value = String> {
         4 => prop::sample::select(vec!["mg", "ug", "µg", "mcg", "g", "m", "min", "h", "hr", "d", "days", "w", "weeks"]),
         4 => prop::sample::select(vec!["iv", "smoked", "intranasal", "oral", "im", "sublingual", "ivv", "intra"]),
         3 => prop::sample::select(vec!["heroin", "morphine", "naloxone", "methadone", "buprenorphine", "fentanyl", "cocaine", "İbo", "x-1_y"]),
-        3 => prop::sample::select(vec!["then", "wait", "q", "x", "taper", "over", "to", "dose", "doses"]),
-        1 => prop::sample::select(vec![",", ";", "+", "-", "(", "\t", "\n", "🙂", "ǅ", "ß", "ﬀ"]),
+        3 => prop::sample::select(vec!["then", "wait", "q", "x", "taper", "over", "to", "dose", "doses", "skip"]),
+        1 => prop::sample::select(vec![",", ";", "+", "-", "(", "\t", "\n", "🙂", "ǅ", "ß", "ﬀ", "~", "%", "~~", "%%"]),
     ]
     .prop_map(str::to_string)
 }
@@ -109,6 +123,22 @@ fn phrase() -> impl Strategy<Value = String> {
         (dose(), number(), word(), number(), word()).prop_map(|((n, u, drug, r), i, iu, c, cu)| {
             format!("{n}{u} {} {r} q{i}{iu} x {c}{cu}", drug.unwrap_or_default())
         }),
+        // Irregular use: `~` on the amount and the interval, `skip` after the repeat.
+        (
+            dose(),
+            number(),
+            number(),
+            word(),
+            number(),
+            number(),
+            word()
+        )
+            .prop_map(|((n, u, drug, r), spread, i, iu, j, skip, sign)| {
+                format!(
+                    "{n}{u}~{spread}% {} {r} q{i}{iu}~{j}{iu} x 3d skip {skip}{sign}",
+                    drug.unwrap_or_default()
+                )
+            }),
         (number(), word()).prop_map(|(n, u)| format!("wait {n}{u}")),
         (number(), number(), number(), number())
             .prop_map(|(a, i, o, b)| { format!("taper {a}mg iv q{i}h over {o}d to {b}mg") }),
@@ -184,8 +214,23 @@ fn valid() -> impl Strategy<Value = String> {
                 .collect::<Vec<_>>()
                 .join(" + ")
         }),
-        (amount.clone(), drug_route, 1u32..48, 1u32..20)
+        (amount.clone(), drug_route.clone(), 1u32..48, 1u32..20)
             .prop_map(|(a, r, i, d)| format!("{a} {r} q{i}h x {d}d")),
+        // Irregular use: a spread below 12% keeps 900 mg within the limit; jitter below half
+        // the interval.
+        (
+            amount.clone(),
+            1u32..12,
+            drug_route,
+            2u32..48,
+            1u32..20,
+            1u32..100,
+            1u32..100
+        )
+            .prop_map(|(a, spread, r, i, d, j, skip)| {
+                let jitter = f64::from(j) / 100.0 * f64::from(i) / 2.0;
+                format!("{a}~{spread}% {r} q{i}h~{jitter:.2}h x {d}d skip {skip}%")
+            }),
         (1u32..30).prop_map(|d| format!("wait {d}d")),
         (1u32..100, 1u32..100).prop_map(|(a, b)| format!("taper {a}mg iv q8h over 5d to {b}mg")),
     ];

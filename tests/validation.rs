@@ -13,7 +13,10 @@ use opioid_sim::validation::{default_targets, report, targets_from_toml, Verdict
 fn every_target_meets_its_range_or_its_known_gap() {
     let model = Model::default_heroin().expect("the default model loads");
     let targets = default_targets().expect("models/validation.toml loads");
-    let outcomes: Vec<_> = targets.iter().map(|t| t.run(&model)).collect();
+    let outcomes: Vec<_> = targets
+        .iter()
+        .map(|t| t.run(&model, opioid_sim::model::DEFAULT_MODEL_TOML))
+        .collect();
     eprintln!("{}", report::terminal_lines(&outcomes));
     let failing: Vec<String> = outcomes
         .iter()
@@ -113,7 +116,7 @@ confidence = "L"
 "#;
     let model = Model::default_heroin().expect("loads");
     let targets = targets_from_toml(text, "t.toml").expect("parses");
-    let outcome = targets[0].run(&model);
+    let outcome = targets[0].run(&model, opioid_sim::model::DEFAULT_MODEL_TOML);
     assert_eq!(outcome.verdict, Verdict::Fails);
     let err = outcome.value.expect_err("not measurable");
     assert!(

@@ -31,22 +31,25 @@ pub fn bands_figure(model: &Model, title: &str, bands: &Bands, report: &CohortRe
         p.x_labels = x_labels;
         let base = quantity.color();
         p.ribbons.push(Ribbon {
-            fill: base.tint(0.8),
+            // Darker than the COWS bands' tints, so both show.
+            fill: base.tint(0.6),
             x: t.clone(),
             lower: q[0].clone(),
             upper: q[4].clone(),
         });
         p.ribbons.push(Ribbon {
-            fill: base.tint(0.55),
+            fill: base.tint(0.35),
             x: t.clone(),
             lower: q[1].clone(),
             upper: q[3].clone(),
         });
-        p.series.push(Series::of(
+        let mut median = Series::of(
             quantity,
             Some("median; shaded: 25th-75th and 5th-95th percentile".into()),
             t.iter().copied().zip(q[2].iter().copied()).collect(),
-        ));
+        );
+        median.color = base.shade(0.35);
+        p.series.push(median);
         p
     };
     let mut act = panel(

@@ -351,7 +351,7 @@ pub struct HBand {
 /// A shaded area between a lower and an upper curve sampled at the same x values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ribbon {
-    /// Fill color.
+    /// Fill color (opaque: plotters' bitmap backend does not blend polygons).
     pub fill: Rgb,
     /// The x values.
     pub x: Vec<f64>,

@@ -86,6 +86,12 @@ pub enum ChartError {
     /// printed once.)
     #[error("a lesson regimen does not parse: {0}")]
     Regimen(RegimenError),
+    /// A model behind a chart does not load (a drawn person of a cohort chart).
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelError),
+    /// A cohort behind a chart failed.
+    #[error("a lesson cohort failed: {0}")]
+    Cohort(String),
 }
 
 impl From<RegimenError> for ChartError {

@@ -127,11 +127,11 @@ impl<'de> Deserialize<'de> for Ordered {
 
 /// What can be wrong with a cohort file.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}, line {line}: {problem}")]
+#[error("{file}{}: {problem}", if *.line > 0 { format!(", line {}", .line) } else { String::new() })]
 pub struct TableError {
     /// The file, as named on the command line.
     pub file: String,
-    /// 1-based line.
+    /// 1-based line; 0 for a problem of the whole set of files.
     pub line: usize,
     /// What is wrong and what is expected.
     pub problem: String,
@@ -349,7 +349,7 @@ impl CohortTable {
         let mut parts = parts.into_iter();
         let Some((first_file, mut whole)) = parts.next() else {
             return Err(TableError {
-                file: "merge".into(),
+                file: "cohort merge".into(),
                 line: 0,
                 problem: "no files given".into(),
             });
@@ -383,30 +383,30 @@ impl CohortTable {
             whole.rows.extend(part.rows);
         }
         whole.rows.sort_by_key(|r| r.subject);
+        let whole_error = |problem: String| TableError {
+            file: "cohort merge".into(),
+            line: 0,
+            problem,
+        };
+        if let Some(w) = whole.rows.windows(2).find(|w| w[0].subject == w[1].subject) {
+            return Err(whole_error(format!(
+                "subject {} is in more than one file (give each shard once)",
+                w[0].subject
+            )));
+        }
         for (expected, row) in (1..).zip(&whole.rows) {
             if row.subject != expected {
-                let problem = if row.subject < expected {
-                    format!("subject {} is in more than one file", row.subject)
-                } else {
-                    format!("subject {expected} is in none of the files (run its shard)")
-                };
-                return Err(TableError {
-                    file: "merge".into(),
-                    line: 0,
-                    problem,
-                });
+                return Err(whole_error(format!(
+                    "subject {expected} is in none of the files (run its shard)"
+                )));
             }
         }
         if (whole.rows.len() as u64) < whole.meta.subjects {
-            return Err(TableError {
-                file: "merge".into(),
-                line: 0,
-                problem: format!(
-                    "subjects {} to {} are in none of the files (run their shards)",
-                    whole.rows.len() + 1,
-                    whole.meta.subjects
-                ),
-            });
+            return Err(whole_error(format!(
+                "subjects {} to {} are in none of the files (run their shards)",
+                whole.rows.len() + 1,
+                whole.meta.subjects
+            )));
         }
         whole.shard = None;
         Ok(whole)

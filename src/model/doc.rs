@@ -50,6 +50,30 @@ pub fn model_markdown(model_text: &str, origin: &str) -> Result<String, ModelErr
          needs confirmation).",
         params.len()
     );
+    let variable: Vec<_> = params
+        .iter()
+        .filter_map(|(name, p)| p.variability.as_ref().map(|v| (name, v)))
+        .collect();
+    if !variable.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Between people\n\nIn a cohort (`opioid-sim cohort`) each virtual person takes \
+             `value x exp(omega z)`, `omega^2 = ln(1 + cv^2)`, z standard normal: log-normal \
+             around the written (typical) value. Parameters with the same `shared` name use one \
+             z per person. Every other parameter is the same for everyone.\n\n\
+             | Parameter | CV | Shared | Source | Note |\n|---|---|---|---|---|"
+        );
+        for (name, v) in variable {
+            let _ = writeln!(
+                out,
+                "| `{name}` | {}% | {} | {} | {} |",
+                v.cv * 100.0,
+                v.shared.as_deref().unwrap_or(""),
+                cell(&v.source),
+                cell(&v.note)
+            );
+        }
+    }
     let mut section = String::new();
     for (name, p) in &params {
         let head = name.split('.').next().unwrap_or(name);

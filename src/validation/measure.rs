@@ -234,6 +234,30 @@ pub enum Measure {
         /// The fraction of the final trough.
         fraction: f64,
     },
+    /// Between people: a statistic of a `summary --json` field in a cohort of `subjects`
+    /// virtual people (`opioid-sim cohort`, seed `seed`).
+    Cohort {
+        /// The field.
+        field: String,
+        /// Virtual people.
+        subjects: u64,
+        /// The cohort's seed.
+        seed: u64,
+        /// Which statistic.
+        statistic: CohortStatistic,
+    },
+}
+
+/// What a [`Measure::Cohort`] reads from the cohort's distribution of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CohortStatistic {
+    /// The 95th minus the 5th percentile, in the field's unit.
+    Spread,
+    /// That width divided by the average person's value (the model as written).
+    RelativeSpread,
+    /// The median minus the average person's value.
+    MedianMinusAverage,
 }
 
 /// The scenarios and settings one measurement runs.
@@ -241,6 +265,8 @@ pub enum Measure {
 pub struct Runs<'a> {
     /// The model.
     pub model: &'a Model,
+    /// The model's text, for the kinds that draw virtual people from it.
+    pub model_text: &'a str,
     /// The scenario's regimen.
     pub scenario: &'a Regimen,
     /// The comparison regimen, for the kinds that compare.
@@ -390,6 +416,7 @@ impl Measure {
             | Measure::LowestDifference { column, .. }
             | Measure::SteadyStateDay { column, .. } => Some(column),
             Measure::SmallestLifeThreateningDose { .. } => Some("ventilation_pct_baseline"),
+            Measure::Cohort { .. } => None,
             Measure::Summary { field }
             | Measure::SummaryDifference { field }
             | Measure::SummaryRatio { field } => match field.as_str() {
@@ -515,6 +542,36 @@ impl Measure {
                 return Ok((a / b, Some(c)));
             }
             Measure::Summary { field } => summary_field(scenario, field)?,
+            Measure::Cohort {
+                field,
+                subjects,
+                seed,
+                statistic,
+            } => {
+                use crate::cohort::{run_cohort, CohortReport, CohortSpec, Population};
+                let population =
+                    Population::new(runs.model_text, "model").map_err(|e| e.to_string())?;
+                let spec = CohortSpec {
+                    regimen: scenario,
+                    observe_h: runs.observe_h,
+                    seed: *seed,
+                    subjects: *subjects,
+                    shard: None,
+                    bands: None,
+                };
+                let (table, _) =
+                    run_cohort(&population, "model", &spec, &|| {}).map_err(|e| e.to_string())?;
+                let d = CohortReport::of(&table)
+                    .distribution(field)
+                    .ok_or_else(|| format!("no subject has a value of {field}"))?;
+                match statistic {
+                    CohortStatistic::Spread => d.p95 - d.p5,
+                    CohortStatistic::RelativeSpread => {
+                        (d.p95 - d.p5) / summary_field(scenario, field)?
+                    }
+                    CohortStatistic::MedianMinusAverage => d.p50 - summary_field(scenario, field)?,
+                }
+            }
             Measure::SummaryDifference { field } => {
                 summary_field(scenario, field)? - summary_field(compare()?, field)?
             }

@@ -185,8 +185,9 @@ impl Target {
         Ok(())
     }
 
-    /// Runs the target on `model`.
-    pub fn run(&self, model: &Model) -> Outcome {
+    /// Runs the target on `model`, whose text is `model_text` (the cohort kinds draw virtual
+    /// people from it).
+    pub fn run(&self, model: &Model, model_text: &str) -> Outcome {
         let measured = (|| {
             let scenario = Regimen::parse(&self.scenario).map_err(|e| e.to_string())?;
             let compare = self
@@ -197,6 +198,7 @@ impl Target {
                 .map_err(|e| e.to_string())?;
             let runs = Runs {
                 model,
+                model_text,
                 scenario: &scenario,
                 compare: compare.as_ref(),
                 observe_h: parse_duration_h(&self.observe).map_err(|e| e.to_string())?,

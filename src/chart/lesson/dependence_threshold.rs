@@ -22,23 +22,11 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         sim.schedule(&regimen, 0.0)?;
         peak_from(&sim, &regimen)?
     };
-    let freqs: [(u32, u32); 4] = [(1, 24), (2, 12), (3, 8), (4, 6)];
+    let days: Vec<u32> = (1..=max_days).collect();
     let mut lines = Vec::new();
-    for (per_day, q) in freqs {
-        // One person takes the doses day by day; after each day a fork of them stops and is
-        // followed for a week. Each fork is exactly the run of `10mg iv q{q}h x {d}d`.
-        let mut sim = Simulation::new(model, tolerances);
-        let mut pts = Vec::new();
-        for d in 1..=max_days {
-            let regimen = Regimen::parse(&format!("10mg iv q{q}h x {d}d"))?;
-            let day_start = f64::from(d - 1) * DAY;
-            for dose in regimen.doses().iter().filter(|x| x.time_h >= day_start) {
-                sim.give(dose)?;
-            }
-            let last = regimen.last_dose_h().unwrap_or(day_start);
-            sim.advance(last, dt_h, &mut |_| {})?;
-            pts.push((f64::from(d), peak_from(&sim, &regimen)?));
-        }
+    for (per_day, q) in DOSES_A_DAY {
+        let peaks = peaks_after_stopping(model, q, &days, observe_d)?;
+        let pts: Vec<(f64, f64)> = days.iter().map(|&d| f64::from(d)).zip(peaks).collect();
         lines.push((per_day, q, pts));
     }
     let top = lines
@@ -66,14 +54,6 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
             dash: Dash::Dashed,
         });
     }
-    let colors = shades(Quantity::Withdrawal.color(), lines.len());
-    let shapes = [
-        Shape::Circle,
-        Shape::Square,
-        Shape::Triangle,
-        Shape::Diamond,
-    ];
-    let dashes = [Dash::Dotted, Dash::Dashed, Dash::Solid, Dash::Solid];
     let crossing = |pts: &[(f64, f64)], level: f64| pts.iter().find(|p| p.1 >= level).map(|p| p.0);
     let mut facts = Vec::new();
     for (k, (per_day, q, pts)) in lines.iter().enumerate() {
@@ -81,13 +61,14 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
             "{} a day (q{q}h)",
             plural(f64::from(*per_day), "dose", "doses")
         );
-        let mut line = shaded(label, colors[k], dashes[k], pts.clone());
-        line.mark = Some(shapes[k]);
+        let (color, dash, shape) = doses_a_day_style(k);
+        let mut line = shaded(label, color, dash, pts.clone());
+        line.mark = Some(shape);
         panel.series.push(line);
         panel.markers.push(Markers {
             label: None,
-            color: colors[k],
-            shape: shapes[k],
+            color,
+            shape,
             points: pts
                 .iter()
                 .filter(|p| p.0 as u32 % 7 == 0)

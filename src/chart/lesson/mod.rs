@@ -15,6 +15,7 @@ mod naloxone_challenge;
 mod naloxone_rescue;
 mod overdose_after_abstinence;
 mod parameter_sensitivity;
+mod people_differ;
 mod pk_metabolites;
 mod recovery_and_relapse;
 mod routes;
@@ -22,6 +23,7 @@ mod shared;
 mod single_vs_repeated;
 mod tolerance_by_effect;
 mod tolerance_dose_response;
+mod who_becomes_dependent;
 mod withdrawal_vs_duration;
 
 use std::str::FromStr;
@@ -49,6 +51,8 @@ pub enum LessonChart {
     WithdrawalVsDuration,
     /// Peak withdrawal against days of use, by doses a day.
     DependenceThreshold,
+    /// The share of a cohort dependent after stopping, against days of use, by doses a day.
+    WhoBecomesDependent,
     /// Withdrawal fades in days, tolerance in weeks; the old dose hits harder as it fades.
     RecoveryAndRelapse,
     /// Naloxone after one dose, two doses and two weeks of use: acute dependence.
@@ -63,13 +67,15 @@ pub enum LessonChart {
     ToleranceByEffect,
     /// Naloxone after a fentanyl overdose, and wearing off after methadone.
     NaloxoneRescue,
+    /// Percentile bands of activation and withdrawal in a cohort on one schedule.
+    PeopleDiffer,
     /// Which model parameters move the main scenario's results most (a tornado chart).
     ParameterSensitivity,
 }
 
 impl LessonChart {
     /// Every lesson chart, in teaching order.
-    pub const ALL: [LessonChart; 15] = [
+    pub const ALL: [LessonChart; 17] = [
         LessonChart::SingleVsRepeated,
         LessonChart::PkMetabolites,
         LessonChart::Routes,
@@ -77,6 +83,7 @@ impl LessonChart {
         LessonChart::ToleranceDoseResponse,
         LessonChart::WithdrawalVsDuration,
         LessonChart::DependenceThreshold,
+        LessonChart::WhoBecomesDependent,
         LessonChart::RecoveryAndRelapse,
         LessonChart::NaloxoneChallenge,
         LessonChart::MethadoneVsHeroin,
@@ -84,6 +91,7 @@ impl LessonChart {
         LessonChart::OverdoseAfterAbstinence,
         LessonChart::ToleranceByEffect,
         LessonChart::NaloxoneRescue,
+        LessonChart::PeopleDiffer,
         LessonChart::ParameterSensitivity,
     ];
 
@@ -156,7 +164,7 @@ struct Definition {
 }
 
 /// The lesson charts, in [`LessonChart::ALL`] order.
-const DEFINITIONS: [Definition; 15] = [
+const DEFINITIONS: [Definition; 17] = [
     Definition {
         name: "single-vs-repeated",
         heading: "One dose vs two weeks of use",
@@ -193,6 +201,11 @@ const DEFINITIONS: [Definition; 15] = [
         build: dependence_threshold::build,
     },
     Definition {
+        name: "who-becomes-dependent",
+        heading: "Who becomes dependent: a cohort of people who differ",
+        build: who_becomes_dependent::build,
+    },
+    Definition {
         name: "recovery-and-relapse",
         heading: "Recovery and relapse: withdrawal fades in days, tolerance in weeks",
         build: recovery_and_relapse::build,
@@ -226,6 +239,11 @@ const DEFINITIONS: [Definition; 15] = [
         name: "naloxone-rescue",
         heading: "Naloxone rescue, and naloxone wearing off",
         build: naloxone_rescue::build,
+    },
+    Definition {
+        name: "people-differ",
+        heading: "People differ: one schedule, a cohort's spread",
+        build: people_differ::build,
     },
     Definition {
         name: "parameter-sensitivity",

@@ -259,3 +259,52 @@ pub(super) fn sig(v: f64) -> String {
     let decimals = if v < 0.01 { decimals - 1 } else { decimals };
     crate::chart::figure::format_tick(v, decimals)
 }
+
+/// Doses a day and their interval (h), for the charts of use 1-4 times a day.
+pub(super) const DOSES_A_DAY: [(u32, u32); 4] = [(1, 24), (2, 12), (3, 8), (4, 6)];
+
+/// How the line of the k-th of [`DOSES_A_DAY`] is drawn: colour (shades of the withdrawal
+/// colour), dash and marker.
+pub(super) fn doses_a_day_style(k: usize) -> (Rgb, Dash, Shape) {
+    let colors = shades(Quantity::Withdrawal.color(), DOSES_A_DAY.len());
+    let shapes = [
+        Shape::Circle,
+        Shape::Square,
+        Shape::Triangle,
+        Shape::Diamond,
+    ];
+    let dashes = [Dash::Dotted, Dash::Dashed, Dash::Solid, Dash::Solid];
+    let k = k.min(DOSES_A_DAY.len() - 1);
+    (colors[k], dashes[k], shapes[k])
+}
+
+/// One person taking 10 mg IV heroin every `q` hours, day by day; after each day in
+/// `stop_days` (increasing), a fork of them stops and is followed for `observe_d` days. Returns
+/// each fork's peak spontaneous withdrawal score after its last dose (the summary's definition).
+/// Each fork is exactly the run of `10mg iv q{q}h x {d}d`, at a fraction of its cost.
+pub(super) fn peaks_after_stopping(
+    model: &Model,
+    q: u32,
+    stop_days: &[u32],
+    observe_d: f64,
+) -> Result<Vec<f64>, ChartError> {
+    let dt_h = 15.0 * MIN;
+    let mut sim = Simulation::new(model, SimOptions::default().tolerances);
+    let mut peaks = Vec::with_capacity(stop_days.len());
+    for d in 1..=stop_days.iter().copied().max().unwrap_or(0) {
+        let regimen = Regimen::parse(&format!("10mg iv q{q}h x {d}d"))?;
+        let day_start = f64::from(d - 1) * DAY;
+        for dose in regimen.doses().iter().filter(|x| x.time_h >= day_start) {
+            sim.give(dose)?;
+        }
+        let last = regimen.last_dose_h().unwrap_or(day_start);
+        sim.advance(last, dt_h, &mut |_| {})?;
+        if stop_days.contains(&d) {
+            let mut fork = sim.clone();
+            let mut builder = SummaryBuilder::new(model, &regimen);
+            fork.advance(last + observe_d * DAY, dt_h, &mut |s| builder.push(s))?;
+            peaks.push(builder.finish().peak_withdrawal_score);
+        }
+    }
+    Ok(peaks)
+}
