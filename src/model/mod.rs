@@ -387,14 +387,15 @@ impl Model {
     pub fn from_file_with(file: &ModelFile, values: &[(&str, f64)]) -> Result<Model, ModelError> {
         // Every parameter is read here, by the name its errors carry.
         let used: Vec<std::cell::Cell<bool>> = vec![std::cell::Cell::new(false); values.len()];
+        // A name given twice takes its last value, as when written twice into the file.
         let read = |p: &param::Param, field: &str, quantity: Quantity, bound: Bound| {
-            let value = match values.iter().position(|(name, _)| *name == field) {
-                Some(i) => {
-                    used[i].set(true);
-                    values[i].1
+            let mut value = p.value;
+            for ((name, v), used) in values.iter().zip(&used) {
+                if *name == field {
+                    used.set(true);
+                    value = *v;
                 }
-                None => p.value,
-            };
+            }
             p.to_with_value(value, field, quantity, bound)
         };
         let mut names = HashSet::new();

@@ -203,6 +203,20 @@ mod tests {
     }
 
     #[test]
+    fn a_parameter_changed_twice_takes_the_last_value() {
+        let tree = ModelTree::parse(DEFAULT_MODEL_TOML, "models/heroin.toml").expect("loads");
+        let i = tree
+            .params()
+            .iter()
+            .position(|p| p.name == "species.morphine.clearance")
+            .expect("morphine clearance");
+        assert_eq!(
+            tree.model_with(&[(i, 60.0), (i, 95.0)]),
+            tree.model_with(&[(i, 95.0)])
+        );
+    }
+
+    #[test]
     fn a_name_the_model_does_not_read_is_an_error() {
         let file: ModelFile = toml_file::parse(DEFAULT_MODEL_TOML, "test").expect("parses");
         let err = Model::from_file_with(&file, &[("species.morphine.clearence", 80.0)])
