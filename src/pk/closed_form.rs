@@ -853,9 +853,9 @@ pub(super) fn group_rates(parts: &[Part]) -> (Vec<f64>, Vec<Vec<usize>>) {
     let mut rates: Vec<f64> = Vec::new();
     let mut groups: Vec<Vec<usize>> = parts.iter().map(|p| vec![0; p.lambda.len()]).collect();
     for &(_, _, i, p0, size) in &blocks {
-        for p in p0..p0 + size {
-            let l = parts[i].lambda[p];
-            groups[i][p] = match rates.iter().position(|&r| same_rate(r, l)) {
+        let lambda = &parts[i].lambda[p0..p0 + size];
+        for (group, &l) in groups[i][p0..p0 + size].iter_mut().zip(lambda) {
+            *group = match rates.iter().position(|&r| same_rate(r, l)) {
                 Some(g) => g,
                 None => {
                     rates.push(l);
