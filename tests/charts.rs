@@ -655,6 +655,7 @@ fn chart_names_are_the_file_names() {
             "tolerance-dose-response",
             "withdrawal-vs-duration",
             "dependence-threshold",
+            "who-becomes-dependent",
             "recovery-and-relapse",
             "naloxone-challenge",
             "methadone-vs-heroin",
@@ -662,6 +663,7 @@ fn chart_names_are_the_file_names() {
             "overdose-after-abstinence",
             "tolerance-by-effect",
             "naloxone-rescue",
+            "people-differ",
             "parameter-sensitivity"
         ]
     );

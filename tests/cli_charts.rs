@@ -37,7 +37,7 @@ fn assert_fails(o: &Output, needles: &[&str]) {
     }
 }
 
-const CHARTS: [&str; 15] = [
+const CHARTS: [&str; 17] = [
     "single-vs-repeated",
     "pk-metabolites",
     "routes",
@@ -45,6 +45,7 @@ const CHARTS: [&str; 15] = [
     "tolerance-dose-response",
     "withdrawal-vs-duration",
     "dependence-threshold",
+    "who-becomes-dependent",
     "recovery-and-relapse",
     "naloxone-challenge",
     "methadone-vs-heroin",
@@ -52,6 +53,7 @@ const CHARTS: [&str; 15] = [
     "overdose-after-abstinence",
     "tolerance-by-effect",
     "naloxone-rescue",
+    "people-differ",
     "parameter-sensitivity",
 ];
 

@@ -212,3 +212,70 @@ fn drugs_are_classified_by_what_they_become_at_the_receptor() {
         assert_eq!(model.drug_precipitates(d(drug)), precipitates, "{drug}");
     }
 }
+
+#[test]
+fn the_precipitated_score_is_read_after_the_dose_not_at_it() {
+    // Five days after stopping, withdrawal is resolving and no agonist is left to displace:
+    // naloxone precipitates nothing, and the spontaneous score at the dose moment is not
+    // reported as precipitated.
+    let text = "10mg iv q8h x 14d then wait 5d then 0.4mg naloxone iv";
+    let s = summary(text, 3.0);
+    let dose = s.last_dose_h.expect("a naloxone dose");
+    let at = s.precipitated_at_h.expect("read after the naloxone dose");
+    assert!(at > dose, "read at {at} h, the dose is at {dose} h");
+    let model = Model::default_heroin().expect("model");
+    let tr = simulate(
+        &model,
+        &Regimen::parse(text).expect("regimen"),
+        &SimOptions::default(),
+    )
+    .expect("runs");
+    let at_dose = tr
+        .time_h
+        .iter()
+        .zip(&tr.withdrawal_score)
+        .find(|(t, _)| **t >= dose)
+        .map(|(_, w)| *w)
+        .expect("a sample at the dose");
+    let peak = s.peak_precipitated_score.expect("a score");
+    assert!(
+        peak < at_dose,
+        "precipitated {peak:.2} should be below the spontaneous {at_dose:.2} at the dose"
+    );
+}
+
+#[test]
+fn a_wait_right_after_a_single_dose_or_another_wait_is_not_use() {
+    // The score during the waits (after one dose, or in a break split into two waits) is not
+    // between-dose withdrawal.
+    let one = summary("10mg iv q8h x 3d then wait 5d then 10mg iv q8h x 3d", 24.0);
+    let split = summary(
+        "10mg iv q8h x 3d then wait 2d then wait 3d then 10mg iv q8h x 3d",
+        24.0,
+    );
+    assert_eq!(
+        one.peak_withdrawal_score_during_use,
+        split.peak_withdrawal_score_during_use
+    );
+    // After a single dose the wait starts at once: only the dose moments are use, and the
+    // score at the second dose is the highest of them.
+    let text = "10mg iv then wait 2d then 10mg iv";
+    let single = summary(text, 24.0);
+    let model = Model::default_heroin().expect("model");
+    let tr = simulate(
+        &model,
+        &Regimen::parse(text).expect("regimen"),
+        &SimOptions::default(),
+    )
+    .expect("runs");
+    let (mut at_second, mut in_wait) = (0.0, 0.0_f64);
+    for (&t, &w) in tr.time_h.iter().zip(&tr.withdrawal_score) {
+        if t > 0.0 && t < 48.0 {
+            in_wait = in_wait.max(w);
+        } else if t == 48.0 {
+            at_second = w;
+        }
+    }
+    assert!(in_wait > at_second, "{in_wait} vs {at_second}");
+    assert_eq!(single.peak_withdrawal_score_during_use, at_second);
+}

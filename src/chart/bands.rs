@@ -6,7 +6,7 @@
 
 use super::figure::{nice_step, Axis, Column, Figure, Panel, Ribbon, Rule, Series};
 use super::lesson::footer;
-use super::style::Quantity;
+use super::style::{shades, Quantity};
 use crate::cohort::{Bands, CohortReport};
 use crate::model::Model;
 
@@ -48,7 +48,8 @@ pub fn bands_figure(model: &Model, title: &str, bands: &Bands, report: &CohortRe
             Some("median; shaded: 25th-75th and 5th-95th percentile".into()),
             t.iter().copied().zip(q[2].iter().copied()).collect(),
         );
-        median.color = base.shade(0.35);
+        // The darkest of the quantity's shades: it reads on both bands.
+        median.color = shades(base, 3)[2];
         p.series.push(median);
         p
     };

@@ -246,14 +246,14 @@ fn run_subject(
     })
 }
 
-/// Picks one of a subject's two series (activation, withdrawal).
-type SeriesOf = fn(&(Vec<f64>, Vec<f64>)) -> &Vec<f64>;
+/// One subject's two series (activation, withdrawal) on the sampling grid.
+type SeriesPair = (Vec<f64>, Vec<f64>);
 
 /// Percentile bands across subjects' series (each on the same grid; irregular use can make
 /// runs end at different times, so the bands stop where the shortest run ends).
-fn bands_of(series: &[(Vec<f64>, Vec<f64>)], spec: BandSpec) -> Bands {
+fn bands_of(series: &[SeriesPair], spec: BandSpec) -> Bands {
     let len = series.iter().map(|(a, _)| a.len()).min().unwrap_or(0);
-    let pick = |which: SeriesOf| -> [Vec<f64>; 5] {
+    let pick = |which: fn(&SeriesPair) -> &Vec<f64>| -> [Vec<f64>; 5] {
         let mut out: [Vec<f64>; 5] = Default::default();
         let mut column = Vec::with_capacity(series.len());
         for i in 0..len {

@@ -8,7 +8,8 @@
 //! Times of withdrawal onset, peak and resolution are in hours after the last *agonist* dose (a
 //! naloxone dose after it does not restart the clock) and use the COWS threshold of 5 (below 5:
 //! no withdrawal). Withdrawal that an antagonist or a partial agonist precipitates is reported
-//! on its own: the highest score within 2 h after such a dose. "During use" is the time between
+//! on its own: the highest score within 2 h after such a dose (strictly after: at the dose
+//! moment the score is still the spontaneous one). "During use" is the time between
 //! the first and the last agonist dose, less the `wait` phases. The score is a model quantity on
 //! the COWS scale (Wesson & Ling 2003), not a diagnosis.
 
@@ -257,8 +258,13 @@ impl SummaryBuilder {
             let mut window_start = first;
             for phase in regimen.phases() {
                 let (_, span) = phase.count_and_span();
-                if matches!(phase, Phase::Wait(_)) && start > window_start && start < last {
-                    use_windows.push((window_start, start));
+                // A wait that starts where the window starts (right after a single dose, or
+                // right after another wait) is excluded too; the empty window before it is
+                // dropped, or its one sample, inside the break, would count as use.
+                if matches!(phase, Phase::Wait(_)) && start >= window_start && start < last {
+                    if start > window_start {
+                        use_windows.push((window_start, start));
+                    }
                     window_start = start + span;
                 }
                 start += span;
@@ -347,10 +353,12 @@ impl SummaryBuilder {
         } else if let Some(below) = self.below_h.take() {
             Self::close_stretch(sm, below, self.threat_after_h);
         }
+        // Strictly after the dose: the score at the dose moment is the spontaneous one, which
+        // the dose has not yet had time to change.
         if self
             .precipitating_doses
             .iter()
-            .any(|&d| s.time_h >= d && s.time_h <= d + PRECIPITATION_WINDOW_H)
+            .any(|&d| s.time_h > d && s.time_h <= d + PRECIPITATION_WINDOW_H)
             && sm.peak_precipitated_score.is_none_or(|p| score > p)
         {
             sm.peak_precipitated_score = Some(score);

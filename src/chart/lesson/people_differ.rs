@@ -44,7 +44,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         "Model: {PEOPLE} virtual people (seed {SEED}) take 10 mg heroin IV every 8 hours for 14 days, then stop. They differ in morphine clearance and volume (CV 26%) and receptor sensitivity (CV 40%)."
     );
     let caption = format!(
-        "{PEOPLE} virtual people, each a log-normal draw of morphine clearance and volume (CV 26%, Stuart-Harris et al. 2000) and of receptor sensitivity (CV 40%), take the same schedule: 10 mg IV heroin every 8 h for 14 days, then stop. The line is the median at each time, the darker band the middle half of people and the lighter band the middle 90%. \
+        "{PEOPLE} virtual people, each a log-normal draw of morphine clearance and volume (CV 26%, Stuart-Harris et al. 2000) and of receptor sensitivity (CV 40%), take the same schedule (`10mg iv q8h x 14d`, then stop); the line is the median at each time, the darker band the middle half of people and the lighter band the middle 90%. \
          Peak withdrawal after stopping ranges from {:.1} to {:.1} (5th-95th percentile; median {:.1}, the average person of the other charts {:.1}); {} of the cohort are physically dependent. \
          The same use does not do the same to everyone, which is why averages teach the mechanism but cannot predict a person.",
         peak.p5,

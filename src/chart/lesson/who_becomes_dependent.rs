@@ -107,7 +107,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         footer: footer(model),
     };
     let caption = format!(
-        "The same {PEOPLE} virtual people (log-normal morphine clearance and volume, CV 26%, and receptor sensitivity, CV 40%: see MODEL.md) take 10 mg IV heroin 1, 2, 3 or 4 times a day and stop after 1 to {max_days:.0} days; the left panel counts who then has at least mild withdrawal (COWS {mild:.0}), the right at least moderate ({moderate:.0}). \
+        "The same {PEOPLE} virtual people (log-normal morphine clearance and volume, CV 26%, and receptor sensitivity, CV 40%: see MODEL.md) take 10 mg IV heroin 1, 2, 3 or 4 times a day and stop after 1 to {max_days:.0} days (scenarios such as `10mg iv q8h x 5d`); the left panel counts who then has at least mild withdrawal (COWS {mild:.0}), the right at least moderate ({moderate:.0}). \
          After one day of 4 doses, {day1} reach mild withdrawal; after {max_days:.0} days at 4 a day, {four_mod_28} reach moderate; once a day for {max_days:.0} days, {} reach mild. \
          Dependence is not all or nothing: the same schedule makes some people dependent sooner than others, and more use makes it likely for nearly everyone. A teaching cohort, not an epidemiological estimate.",
         pct(once_daily_28)
