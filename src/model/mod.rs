@@ -407,6 +407,27 @@ impl Model {
 
     /// Validates a parsed model file.
     pub fn from_file_model(file: &ModelFile) -> Result<Model, ModelError> {
+        Model::from_file_with(file, &[])
+    }
+
+    /// Validates a parsed model file with some parameters set to other values: `values` holds
+    /// (dotted name as in [`ModelTree`](tree::ModelTree) and in error messages, value in the
+    /// file's unit). Builds the same model as the file with those values written in, without
+    /// copying the file; a name that the model does not read is an error.
+    pub fn from_file_with(file: &ModelFile, values: &[(&str, f64)]) -> Result<Model, ModelError> {
+        // Every parameter is read here, by the name its errors carry.
+        let used: Vec<std::cell::Cell<bool>> = vec![std::cell::Cell::new(false); values.len()];
+        // A name given twice takes its last value, as when written twice into the file.
+        let read = |p: &param::Param, field: &str, quantity: Quantity, bound: Bound| {
+            let mut value = p.value;
+            for ((name, v), used) in values.iter().zip(&used) {
+                if *name == field {
+                    used.set(true);
+                    value = *v;
+                }
+            }
+            p.to_with_value(value, field, quantity, bound)
+        };
         let mut names = HashSet::new();
         for (i, s) in file.species.iter().enumerate() {
             // Species names become column names (`morphine_ng_ml`): the same rule as drugs.
@@ -451,9 +472,14 @@ impl Model {
             let f = |k: &str| format!("species.{}.{k}", s.name);
             let peripheral = match &s.peripheral {
                 Some(p) => Some((
-                    p.volume
-                        .to(&f("peripheral.volume"), Quantity::Volume, Bound::VOLUME)?,
-                    p.intercompartmental_clearance.to(
+                    read(
+                        &p.volume,
+                        &f("peripheral.volume"),
+                        Quantity::Volume,
+                        Bound::VOLUME,
+                    )?,
+                    read(
+                        &p.intercompartmental_clearance,
                         &f("peripheral.intercompartmental_clearance"),
                         Quantity::Clearance,
                         Bound::CLEARANCE,
@@ -470,7 +496,8 @@ impl Model {
                             problem: "a species cannot be its own metabolite".into(),
                         });
                     }
-                    let frac = m.fraction.to(
+                    let frac = read(
+                        &m.fraction,
                         &f("metabolite.fraction"),
                         Quantity::Dimensionless,
                         Bound::FRACTION,
@@ -482,24 +509,28 @@ impl Model {
             let ligand = match &s.brain {
                 Some(b) => Some(Ligand {
                     ke0_per_h: LN_2
-                        / b.equilibration_half_life.to(
+                        / read(
+                            &b.equilibration_half_life,
                             &f("brain.equilibration_half_life"),
                             Quantity::Time,
                             Bound::FAST_HALF_LIFE,
                         )?,
-                    kd_nm: b.dissociation_constant.to(
+                    kd_nm: read(
+                        &b.dissociation_constant,
                         &f("brain.dissociation_constant"),
                         Quantity::Concentration,
                         Bound::DISSOCIATION_CONSTANT,
                     )?,
-                    efficacy: b.efficacy.to(
+                    efficacy: read(
+                        &b.efficacy,
                         &f("brain.efficacy"),
                         Quantity::Dimensionless,
                         Bound::EFFICACY,
                     )?,
                     koff_per_h: match &b.dissociation_half_life {
                         Some(p) => Some(
-                            LN_2 / p.to(
+                            LN_2 / read(
+                                p,
                                 &f("brain.dissociation_half_life"),
                                 Quantity::Time,
                                 Bound::DISSOCIATION_HALF_LIFE,
@@ -513,13 +544,15 @@ impl Model {
             species.push(Species {
                 name: s.name.clone(),
                 label: s.label.clone(),
-                molar_mass: s.molar_mass.to(
+                molar_mass: read(
+                    &s.molar_mass,
                     &f("molar_mass"),
                     Quantity::MolarMass,
                     Bound::MOLAR_MASS,
                 )?,
-                volume_l: s.volume.to(&f("volume"), Quantity::Volume, Bound::VOLUME)?,
-                clearance_l_per_h: s.clearance.to(
+                volume_l: read(&s.volume, &f("volume"), Quantity::Volume, Bound::VOLUME)?,
+                clearance_l_per_h: read(
+                    &s.clearance,
                     &f("clearance"),
                     Quantity::Clearance,
                     Bound::CLEARANCE,
@@ -576,7 +609,8 @@ impl Model {
                 }
                 let ka_per_h = match &r.absorption_half_life {
                     Some(p) => Some(
-                        LN_2 / p.to(
+                        LN_2 / read(
+                            p,
                             &f("absorption_half_life"),
                             Quantity::Time,
                             Bound::FAST_HALF_LIFE,
@@ -585,13 +619,14 @@ impl Model {
                     None => None,
                 };
                 let lag_h = match &r.lag {
-                    Some(p) => p.to(&f("lag"), Quantity::Time, Bound::LAG)?,
+                    Some(p) => read(p, &f("lag"), Quantity::Time, Bound::LAG)?,
                     None => 0.0,
                 };
                 routes.push(RouteInput {
                     route: r.route,
                     enters: find(f("enters"), &r.enters)?,
-                    bioavailability: r.bioavailability.to(
+                    bioavailability: read(
+                        &r.bioavailability,
                         &f("bioavailability"),
                         Quantity::Dimensionless,
                         Bound::FRACTION,
@@ -642,18 +677,20 @@ impl Model {
         let da = &file.dopamine;
         // ln 2 / half-life, for the fast (minutes) and the slow (days) processes.
         let rate = |p: &param::Param, field: &str| -> Result<f64, ModelError> {
-            Ok(LN_2 / p.to(field, Quantity::Time, Bound::FAST_HALF_LIFE)?)
+            Ok(LN_2 / read(p, field, Quantity::Time, Bound::FAST_HALF_LIFE)?)
         };
         let slow_rate = |p: &param::Param, field: &str| -> Result<f64, ModelError> {
-            Ok(LN_2 / p.to(field, Quantity::Time, Bound::ADAPTATION_HALF_LIFE)?)
+            Ok(LN_2 / read(p, field, Quantity::Time, Bound::ADAPTATION_HALF_LIFE)?)
         };
-        let tolerance_max = t.max_signalling_loss.to(
+        let tolerance_max = read(
+            &t.max_signalling_loss,
             "tolerance.max_signalling_loss",
             Quantity::Dimensionless,
             Bound::FRACTION_BELOW_ONE,
         )?;
         let rc = &file.receptor;
-        let desensitization_max = rc.max_desensitization.to(
+        let desensitization_max = read(
+            &rc.max_desensitization,
             "receptor.max_desensitization",
             Quantity::Dimensionless,
             Bound::FRACTION_BELOW_ONE,
@@ -664,7 +701,8 @@ impl Model {
             .ligand
             .as_ref()
             .map_or((1.0, 0.0), |l| (l.kd_nm, l.efficacy));
-        let reference_c50 = br.reference_c50.to(
+        let reference_c50 = read(
+            &br.reference_c50,
             "breathing.reference_c50",
             Quantity::Concentration,
             Bound::DISSOCIATION_CONSTANT,
@@ -673,7 +711,8 @@ impl Model {
         // ventilation halves where the brainstem stimulus reaches it.
         let x50 = reference_c50 / reference_ligand.0;
         let ventilation_half_stimulus = reference_ligand.1 * x50 / (1.0 + x50);
-        let breathing_tolerance_max = br.max_signalling_loss.to(
+        let breathing_tolerance_max = read(
+            &br.max_signalling_loss,
             "breathing.max_signalling_loss",
             Quantity::Dimensionless,
             Bound::FRACTION_BELOW_ONE,
@@ -703,7 +742,8 @@ impl Model {
                 "receptor.resensitization_half_life",
             )?,
             tolerance_max,
-            tolerance_half_max_activation: t.half_max_activation.to(
+            tolerance_half_max_activation: read(
+                &t.half_max_activation,
                 "tolerance.half_max_activation",
                 Quantity::Dimensionless,
                 Bound::HALF_MAX_ACTIVATION,
@@ -712,12 +752,14 @@ impl Model {
             tolerance_recovery: slow_rate(&t.recovery_half_life, "tolerance.recovery_half_life")?,
             dependence_gain: slow_rate(&x.gain_half_life, "dependence.gain_half_life")?,
             dependence_decay: slow_rate(&x.decay_half_life, "dependence.decay_half_life")?,
-            superactivation: x.max_cyclase_superactivation.to(
+            superactivation: read(
+                &x.max_cyclase_superactivation,
                 "dependence.max_cyclase_superactivation",
                 Quantity::Dimensionless,
                 Bound::SUPERACTIVATION,
             )?,
-            sensitization_gain: w.sensitization_gain.to(
+            sensitization_gain: read(
+                &w.sensitization_gain,
                 "withdrawal.sensitization_gain",
                 Quantity::Dimensionless,
                 Bound::SENSITIZATION_GAIN,
@@ -726,35 +768,45 @@ impl Model {
                 &w.sensitization_half_life,
                 "withdrawal.sensitization_half_life",
             )?,
-            score_half_drive: w.half_max_drive.to(
+            score_half_drive: read(
+                &w.half_max_drive,
                 "withdrawal.half_max_drive",
                 Quantity::Dimensionless,
                 Bound::HALF_MAX_DRIVE,
             )?,
-            score_hill: w
-                .hill
-                .to("withdrawal.hill", Quantity::Dimensionless, Bound::HILL)?,
+            score_hill: read(
+                &w.hill,
+                "withdrawal.hill",
+                Quantity::Dimensionless,
+                Bound::HILL,
+            )?,
             dopamine_turnover: rate(&da.turnover_half_life, "dopamine.turnover_half_life")?,
-            dopamine_stimulation: da.max_stimulation.to(
+            dopamine_stimulation: read(
+                &da.max_stimulation,
                 "dopamine.max_stimulation",
                 Quantity::Dimensionless,
                 Bound::DOPAMINE_STIMULATION,
             )?,
-            dopamine_inhibition: da.max_withdrawal_inhibition.to(
+            dopamine_inhibition: read(
+                &da.max_withdrawal_inhibition,
                 "dopamine.max_withdrawal_inhibition",
                 Quantity::Dimensionless,
                 Bound::FRACTION,
             )?,
             dopamine_feedback_rate: rate(&da.feedback_half_life, "dopamine.feedback_half_life")?,
-            dopamine_feedback_strength: da.feedback_strength.to(
+            dopamine_feedback_strength: read(
+                &da.feedback_strength,
                 "dopamine.feedback_strength",
                 Quantity::Dimensionless,
                 Bound::FEEDBACK_STRENGTH,
             )?,
             ventilation_half_stimulus,
-            ventilation_hill: br
-                .hill
-                .to("breathing.hill", Quantity::Dimensionless, Bound::HILL)?,
+            ventilation_hill: read(
+                &br.hill,
+                "breathing.hill",
+                Quantity::Dimensionless,
+                Bound::HILL,
+            )?,
             breathing_tolerance_max,
             breathing_tolerance_gain: slow_rate(&br.gain_half_life, "breathing.gain_half_life")?,
             breathing_tolerance_recovery: slow_rate(
@@ -762,12 +814,14 @@ impl Model {
                 "breathing.recovery_half_life",
             )?,
             life_threatening_pct: 100.0
-                * br.life_threatening_below.to(
+                * read(
+                    &br.life_threatening_below,
                     "breathing.life_threatening_below",
                     Quantity::Dimensionless,
                     Bound::FRACTION_BELOW_ONE,
                 )?,
-            life_threatening_after_h: br.life_threatening_after.to(
+            life_threatening_after_h: read(
+                &br.life_threatening_after,
                 "breathing.life_threatening_after",
                 Quantity::Time,
                 Bound::LAG,
@@ -829,6 +883,12 @@ impl Model {
                 })
             }
         };
+        if let Some(i) = used.iter().position(|u| !u.get()) {
+            return Err(ModelError::Reference {
+                field: values[i].0.to_string(),
+                problem: "the model reads no parameter of this name".into(),
+            });
+        }
         Ok(model)
     }
 

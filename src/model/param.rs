@@ -274,6 +274,18 @@ impl Param {
     /// Checks the unit, finiteness and range, and returns the value in the internal unit.
     /// `field` is the dotted path used in error messages, e.g. `species.heroin.clearance`.
     pub fn to(&self, field: &str, quantity: Quantity, bound: Bound) -> Result<f64, ModelError> {
+        self.to_with_value(self.value, field, quantity, bound)
+    }
+
+    /// [`to`](Self::to) with `value` (in this parameter's unit) in place of the value written:
+    /// a person of a cohort or a step of a sensitivity analysis.
+    pub fn to_with_value(
+        &self,
+        value: f64,
+        field: &str,
+        quantity: Quantity,
+        bound: Bound,
+    ) -> Result<f64, ModelError> {
         debug_assert_eq!(
             quantity, bound.quantity,
             "{field}: a range of another quantity"
@@ -300,7 +312,7 @@ impl Param {
                 });
             }
         }
-        let internal = self.value * factor;
+        let internal = value * factor;
         if !bound.contains(internal) {
             let unit = if self.unit == "1" {
                 String::new()
@@ -309,7 +321,7 @@ impl Param {
             };
             return Err(ModelError::Value {
                 field: field.to_string(),
-                value: self.value,
+                value,
                 unit,
                 expected: format!(
                     "{}; write a value within this range in the model file",

@@ -15,7 +15,9 @@
 //! PK is exact, and the fast PK rates (heroin's 3 min half-life, 6-MAM's 2 min brain entry) no
 //! longer limit the integrator's step.
 //!
-//! **Construction** (once per model, [`PkPropagator::new`]):
+//! **Construction** (once per model, [`PkPropagator::new`], which runs the steps below on each
+//! weakly connected component of the compartment graph and combines them:
+//! [`components`](super::components); [`PkPropagator::whole`] runs them on all states at once):
 //! 1. The compartment graph (an edge j -> i where `A[i][j] != 0`) is split into strongly
 //!    connected blocks. Metabolism cannot loop (checked when the model is loaded), so the blocks
 //!    are single compartments and central-peripheral pairs, ordered upstream to downstream.
@@ -147,197 +149,30 @@ const ROUNDING_FACTOR: f64 = 4.0;
 type PolyExp = Vec<Vec<f64>>;
 
 impl PkPropagator {
-    /// Builds the propagator of `dx/dt = a x`.
+    /// Builds the propagator of `dx/dt = a x`, one weakly connected component of the
+    /// compartment graph at a time ([`components`](super::components)).
     pub fn new(a: &DMatrix<f64>) -> Result<PkPropagator, ClosedFormError> {
-        let n = a.nrows();
-        let order = block_order(a)?;
-        let (s, lambda) = eigenbasis(a, &order)?;
-        let s_inv = s
-            .clone()
-            .try_inverse()
-            .ok_or_else(|| ClosedFormError::Numeric("eigenvectors are not independent".into()))?;
-        // T = S^-1 A S, lower triangular in the order of `order` (positions p).
-        let t_full = &s_inv * a * &s;
-
-        // Distinct rates and the group of each position.
-        let mut rates: Vec<f64> = Vec::new();
-        let group: Vec<usize> = lambda
-            .iter()
-            .map(|&l| match rates.iter().position(|&r| same_rate(r, l)) {
-                Some(g) => g,
-                None => {
-                    rates.push(l);
-                    rates.len() - 1
-                }
-            })
-            .collect();
-        let ng = rates.len();
-
-        // c[k][p]: u_p(tau) started from unit vector e_k, positions in `order`.
-        let mut c: Vec<Vec<PolyExp>> = Vec::with_capacity(n);
-        for k in 0..n {
-            let mut u: Vec<PolyExp> = vec![vec![Vec::new(); ng]; n];
-            for p in 0..n {
-                // Forcing sum_{q<p} T[p][q] u_q (T is lower triangular in positions; within a
-                // block the off-diagonal entries are round-off of an exact zero).
-                let mut forcing: PolyExp = vec![Vec::new(); ng];
-                for q in 0..p {
-                    let tpq = t_full[(p, q)];
-                    if tpq == 0.0 || same_block(&order, a, p, q) {
-                        continue;
-                    }
-                    for (g, poly) in u[q].iter().enumerate() {
-                        add_scaled(&mut forcing[g], poly, tpq);
-                    }
-                }
-                let gp = group[p];
-                let mu_p = rates[gp];
-                let mut sol: PolyExp = vec![Vec::new(); ng];
-                let mut at_zero = 0.0;
-                for (g, poly) in forcing.iter().enumerate() {
-                    if poly.iter().all(|&x| x == 0.0) {
-                        continue;
-                    }
-                    let q = if g == gp {
-                        integrate(poly)
-                    } else {
-                        particular(poly, rates[g] - mu_p)
-                    };
-                    at_zero += q.first().copied().unwrap_or(0.0);
-                    add_scaled(&mut sol[g], &q, 1.0);
-                }
-                let start = if p == k { 1.0 } else { 0.0 };
-                add_scaled(&mut sol[gp], &[start - at_zero], 1.0);
-                u[p] = sol;
-            }
-            c.push(u);
-        }
-
-        // K_t = S C_t S^-1, with C_t[p][k] the coefficient of term t in u_p from e_k.
-        let mut terms = Vec::new();
-        let mut matrices = Vec::new();
-        for g in 0..ng {
-            let max_m = c
-                .iter()
-                .flat_map(|u| u.iter().map(|f| f[g].len()))
-                .max()
-                .unwrap_or(0);
-            for m in 0..max_m {
-                let mut cm = DMatrix::zeros(n, n);
-                for (k, u) in c.iter().enumerate() {
-                    for (p, f) in u.iter().enumerate() {
-                        cm[(p, k)] = f[g].get(m).copied().unwrap_or(0.0);
-                    }
-                }
-                if cm.iter().all(|&x| x == 0.0) {
-                    continue;
-                }
-                // Positions -> states: S has states as rows and positions as columns.
-                let km = &s * cm * &s_inv;
-                terms.push((g, m as u32));
-                matrices.push(km);
-            }
-        }
-        if matrices.iter().any(|k| k.iter().any(|x| !x.is_finite())) {
-            return Err(ClosedFormError::Numeric(
-                "a coefficient is not finite".into(),
-            ));
-        }
-        let entries = matrices
-            .iter()
-            .map(|k| {
-                (0..n)
-                    .flat_map(|r| (0..n).map(move |j| (r, j, k[(r, j)])))
-                    .filter(|&(_, _, v)| v != 0.0)
-                    .collect()
-            })
-            .collect();
-        let matrix: Vec<(usize, usize, f64)> = (0..n)
-            .flat_map(|r| (0..n).map(move |j| (r, j, a[(r, j)])))
-            .filter(|&(_, _, v)| v != 0.0)
-            .collect();
-        let norm = (0..n)
-            .map(|r| (0..n).map(|j| a[(r, j)].abs()).sum::<f64>())
-            .fold(0.0, f64::max);
-        let taylor_tau = if norm > 0.0 { TAYLOR_REACH / norm } else { 0.0 };
-        let prop = PkPropagator {
-            n,
-            rates,
-            terms,
-            matrices,
-            entries,
-            matrix,
-            taylor_tau,
-        };
-        let error = prop.cancellation_error();
-        if error > VERIFY_RTOL {
-            return Err(ClosedFormError::IllConditioned { error });
-        }
-        Ok(prop)
+        super::components::build(a)
     }
 
-    /// An estimate of the largest relative rounding error of the closed form: evaluating
-    /// `sum_t c_t v_t` in floating point is off by a few `eps sum_t |c_t v_t|`, which is large
-    /// when big terms cancel. Checked for every start state and state, at 40 times from a tenth
-    /// of the fastest time constant to 50 slowest ones, relative to the peak of each response
-    /// (responses below 1e-12 of their column's peak are not checked).
-    fn cancellation_error(&self) -> f64 {
-        let n = self.n;
-        let (fast, slow) = self
-            .rates
-            .iter()
-            .map(|r| r.abs())
-            .filter(|&r| r > 0.0)
-            .fold((0.0_f64, f64::INFINITY), |(f, s), r| (f.max(r), s.min(r)));
-        if n == 0 || fast == 0.0 {
-            return 0.0;
-        }
-        let (t0, t1) = (0.1 / fast, 50.0 / slow);
-        let times: Vec<f64> = (0..40)
-            .map(|k| t0 * (t1 / t0).powf(k as f64 / 39.0))
-            .collect();
-        // The sum and the sum of absolute terms at each time, accumulated in place (a cohort
-        // builds one propagator per person, and temporaries per term and time were most of it).
-        let abs_matrices: Vec<DMatrix<f64>> = self.matrices.iter().map(|k| k.abs()).collect();
-        let mut value = Vec::with_capacity(times.len());
-        let mut magnitude = Vec::with_capacity(times.len());
-        for &tau in &times {
-            let mut sum = DMatrix::<f64>::zeros(n, n);
-            let mut abs = DMatrix::<f64>::zeros(n, n);
-            let terms = self.terms.iter().zip(&self.matrices).zip(&abs_matrices);
-            for ((&(g, m), k), k_abs) in terms {
-                let v = tau.powi(m as i32) * (self.rates[g] * tau).exp();
-                for (s, &x) in sum.as_mut_slice().iter_mut().zip(k.as_slice()) {
-                    *s += x * v;
-                }
-                for (s, &x) in abs.as_mut_slice().iter_mut().zip(k_abs.as_slice()) {
-                    *s += x * v;
-                }
-            }
-            value.push(sum);
-            magnitude.push(abs);
-        }
-        let mut worst = 0.0_f64;
-        let mut peaks = vec![0.0; n];
-        for c in 0..n {
-            for (r, p) in peaks.iter_mut().enumerate() {
-                *p = value.iter().map(|v| v[(r, c)].abs()).fold(0.0, f64::max);
-            }
-            let column_peak = peaks.iter().copied().fold(0.0, f64::max);
-            for (r, &scale) in peaks.iter().enumerate() {
-                if scale <= 1e-12 * column_peak {
-                    continue;
-                }
-                let terms = magnitude.iter().map(|m| m[(r, c)]).fold(0.0, f64::max);
-                worst = worst.max(ROUNDING_FACTOR * f64::EPSILON * terms / scale);
-            }
-        }
-        worst
+    /// The same propagator built over the whole matrix at once: the plain construction that
+    /// [`new`](Self::new) is pinned to (tests compare the two).
+    pub fn whole(a: &DMatrix<f64>) -> Result<PkPropagator, ClosedFormError> {
+        let part = Part::new(a, (0..a.nrows()).collect())?;
+        let parts = [part];
+        let (rates, groups) = group_rates(&parts);
+        let terms = parts[0].terms(&groups[0], &rates)?;
+        finish(a, rates, &[(&parts[0], terms)])
     }
 
     /// The distinct rates mu_g (1/h).
     pub fn rates(&self) -> &[f64] {
         &self.rates
+    }
+
+    /// The terms: (index into [`rates`](Self::rates), power of tau).
+    pub fn terms(&self) -> &[(usize, u32)] {
+        &self.terms
     }
 
     /// Sets `seg` to the solution that starts from `x0` (the PK states, `Layout::pk_len` of them).
@@ -863,6 +698,321 @@ fn cutoffs(coef: &[f64], rates: &[f64], polynomial: bool, cut: &mut Vec<f64>) {
     }
 }
 
+/// One term of a part's propagator: (global rate index g, power m) and `K_t` over the part's
+/// states (rows and columns in the order of [`Part::states`]).
+pub(super) type Term = ((usize, u32), DMatrix<f64>);
+
+/// A set of states closed under the compartment graph (a union of weakly connected
+/// components, or all states), analysed for the construction: steps 1 and 2 of the module docs.
+#[derive(Debug, Clone)]
+pub(super) struct Part {
+    /// The states, ascending.
+    pub(super) states: Vec<usize>,
+    /// A restricted to them.
+    a: DMatrix<f64>,
+    /// The strongly connected blocks in position order, each with its number of ancestors
+    /// (local state indices).
+    blocks: Vec<(usize, Vec<usize>)>,
+    /// Local states in position order.
+    order: Vec<usize>,
+    /// Eigenvectors (local states x positions) and the rate of each position.
+    s: DMatrix<f64>,
+    lambda: Vec<f64>,
+}
+
+impl Part {
+    /// Analyses the states `states` (ascending, closed under the graph of `a`).
+    pub(super) fn new(a: &DMatrix<f64>, states: Vec<usize>) -> Result<Part, ClosedFormError> {
+        let m = states.len();
+        let sub = DMatrix::from_fn(m, m, |i, j| a[(states[i], states[j])]);
+        let blocks = blocks(&sub, &states)?;
+        let order: Vec<usize> = blocks.iter().flat_map(|(_, b)| b.iter().copied()).collect();
+        let (s, lambda) = eigenbasis(&sub, &order, &states)?;
+        Ok(Part {
+            states,
+            a: sub,
+            blocks,
+            order,
+            s,
+            lambda,
+        })
+    }
+
+    /// Steps 3 and 4 of the module docs for this part: its terms, sorted by (rate, power),
+    /// given the rate group of each of its positions (`group`, indices into `rates`).
+    pub(super) fn terms(
+        &self,
+        group: &[usize],
+        rates: &[f64],
+    ) -> Result<Vec<Term>, ClosedFormError> {
+        let n = self.states.len();
+        let (a, s, order) = (&self.a, &self.s, &self.order);
+        let s_inv = s
+            .clone()
+            .try_inverse()
+            .ok_or_else(|| ClosedFormError::Numeric("eigenvectors are not independent".into()))?;
+        // T = S^-1 A S, lower triangular in the order of `order` (positions p).
+        let t_full = &s_inv * a * s;
+
+        // The rates of this part (global indices, ascending) and the local group of each
+        // position.
+        let mut used: Vec<usize> = group.to_vec();
+        used.sort_unstable();
+        used.dedup();
+        let local: Vec<usize> = group
+            .iter()
+            .map(|g| used.partition_point(|u| u < g))
+            .collect();
+        let ng = used.len();
+
+        // c[k][p]: u_p(tau) started from unit vector e_k, positions in `order`.
+        let mut c: Vec<Vec<PolyExp>> = Vec::with_capacity(n);
+        let mut forcing: PolyExp = vec![Vec::new(); ng];
+        for k in 0..n {
+            let mut u: Vec<PolyExp> = Vec::with_capacity(n);
+            for p in 0..n {
+                // Forcing sum_{q<p} T[p][q] u_q (T is lower triangular in positions; within a
+                // block the off-diagonal entries are round-off of an exact zero).
+                for f in &mut forcing {
+                    f.clear();
+                }
+                for q in 0..p {
+                    let tpq = t_full[(p, q)];
+                    if tpq == 0.0 || same_block(order, a, p, q) {
+                        continue;
+                    }
+                    for (g, poly) in u[q].iter().enumerate() {
+                        add_scaled(&mut forcing[g], poly, tpq);
+                    }
+                }
+                let gp = local[p];
+                let mu_p = rates[used[gp]];
+                let mut sol: PolyExp = vec![Vec::new(); ng];
+                let mut at_zero = 0.0;
+                for (g, poly) in forcing.iter().enumerate() {
+                    if poly.iter().all(|&x| x == 0.0) {
+                        continue;
+                    }
+                    let q = if g == gp {
+                        integrate(poly)
+                    } else {
+                        particular(poly, rates[used[g]] - mu_p)
+                    };
+                    at_zero += q.first().copied().unwrap_or(0.0);
+                    add_scaled(&mut sol[g], &q, 1.0);
+                }
+                let start = if p == k { 1.0 } else { 0.0 };
+                add_scaled(&mut sol[gp], &[start - at_zero], 1.0);
+                u.push(sol);
+            }
+            c.push(u);
+        }
+
+        // K_t = S C_t S^-1, with C_t[p][k] the coefficient of term t in u_p from e_k.
+        let mut terms = Vec::new();
+        for g in 0..ng {
+            let max_m = c
+                .iter()
+                .flat_map(|u| u.iter().map(|f| f[g].len()))
+                .max()
+                .unwrap_or(0);
+            for m in 0..max_m {
+                let mut cm = DMatrix::zeros(n, n);
+                for (k, u) in c.iter().enumerate() {
+                    for (p, f) in u.iter().enumerate() {
+                        cm[(p, k)] = f[g].get(m).copied().unwrap_or(0.0);
+                    }
+                }
+                if cm.iter().all(|&x| x == 0.0) {
+                    continue;
+                }
+                // Positions -> states: S has states as rows and positions as columns.
+                let km = s * cm * &s_inv;
+                terms.push(((used[g], m as u32), km));
+            }
+        }
+        Ok(terms)
+    }
+}
+
+/// The distinct rates of all parts' positions and each position's group (`groups[part][p]`),
+/// rates numbered in the order the whole matrix would meet them: positions in the block order
+/// of the whole matrix (blocks by number of ancestors, then by their first state), each rate
+/// merged into the first one within [`MERGE_RTOL`].
+pub(super) fn group_rates(parts: &[Part]) -> (Vec<f64>, Vec<Vec<usize>>) {
+    // (ancestors, first state, part, first local position, size) of every block.
+    let mut blocks = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let mut p = 0;
+        for (ancestors, block) in &part.blocks {
+            blocks.push((*ancestors, part.states[block[0]], i, p, block.len()));
+            p += block.len();
+        }
+    }
+    blocks.sort_unstable_by_key(|&(ancestors, first, ..)| (ancestors, first));
+    let mut rates: Vec<f64> = Vec::new();
+    let mut groups: Vec<Vec<usize>> = parts.iter().map(|p| vec![0; p.lambda.len()]).collect();
+    for &(_, _, i, p0, size) in &blocks {
+        let lambda = &parts[i].lambda[p0..p0 + size];
+        for (group, &l) in groups[i][p0..p0 + size].iter_mut().zip(lambda) {
+            *group = match rates.iter().position(|&r| same_rate(r, l)) {
+                Some(g) => g,
+                None => {
+                    rates.push(l);
+                    rates.len() - 1
+                }
+            };
+        }
+    }
+    (rates, groups)
+}
+
+/// Step 5 and the propagator of the whole matrix `a` from its parts' terms (the parts cover
+/// every state once): terms in order of (rate, power), each `K_t` the sum of the parts' terms
+/// placed at their states.
+pub(super) fn finish(
+    a: &DMatrix<f64>,
+    rates: Vec<f64>,
+    parts: &[(&Part, Vec<Term>)],
+) -> Result<PkPropagator, ClosedFormError> {
+    let n = a.nrows();
+    if parts
+        .iter()
+        .any(|(_, terms)| terms.iter().any(|(_, k)| k.iter().any(|x| !x.is_finite())))
+    {
+        return Err(ClosedFormError::Numeric(
+            "a coefficient is not finite".into(),
+        ));
+    }
+    let times = check_times(&rates);
+    let error = parts
+        .iter()
+        .map(|(_, terms)| cancellation_error(terms, &rates, &times))
+        .fold(0.0, f64::max);
+    if error > VERIFY_RTOL {
+        return Err(ClosedFormError::IllConditioned { error });
+    }
+    let mut keys: Vec<(usize, u32)> = parts
+        .iter()
+        .flat_map(|(_, terms)| terms.iter().map(|(key, _)| *key))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let mut matrices = vec![DMatrix::zeros(n, n); keys.len()];
+    // The non-zero entries of each K_t, row by row (columns ascending within a row).
+    let mut entries: Vec<Vec<(usize, usize, f64)>> = vec![Vec::new(); keys.len()];
+    for (part, terms) in parts {
+        for (key, k) in terms {
+            let t = keys.partition_point(|x| x < key);
+            for (j, &sj) in part.states.iter().enumerate() {
+                for (i, &si) in part.states.iter().enumerate() {
+                    let v = k[(i, j)];
+                    if v != 0.0 {
+                        matrices[t][(si, sj)] = v;
+                        entries[t].push((si, sj, v));
+                    }
+                }
+            }
+        }
+    }
+    for e in &mut entries {
+        e.sort_unstable_by_key(|&(r, j, _)| (r, j));
+    }
+    let matrix: Vec<(usize, usize, f64)> = (0..n)
+        .flat_map(|r| (0..n).map(move |j| (r, j, a[(r, j)])))
+        .filter(|&(_, _, v)| v != 0.0)
+        .collect();
+    let norm = (0..n)
+        .map(|r| (0..n).map(|j| a[(r, j)].abs()).sum::<f64>())
+        .fold(0.0, f64::max);
+    let taylor_tau = if norm > 0.0 { TAYLOR_REACH / norm } else { 0.0 };
+    Ok(PkPropagator {
+        n,
+        rates,
+        terms: keys,
+        matrices,
+        entries,
+        matrix,
+        taylor_tau,
+    })
+}
+
+/// The times at which [`cancellation_error`] checks the terms: 40 from a tenth of the fastest
+/// time constant to 50 slowest ones (none without a non-zero rate).
+fn check_times(rates: &[f64]) -> Vec<f64> {
+    let (fast, slow) = rates
+        .iter()
+        .map(|r| r.abs())
+        .filter(|&r| r > 0.0)
+        .fold((0.0_f64, f64::INFINITY), |(f, s), r| (f.max(r), s.min(r)));
+    if fast == 0.0 {
+        return Vec::new();
+    }
+    let (t0, t1) = (0.1 / fast, 50.0 / slow);
+    (0..40)
+        .map(|k| t0 * (t1 / t0).powf(k as f64 / 39.0))
+        .collect()
+}
+
+/// An estimate of the largest relative rounding error of the closed form of one part: evaluating
+/// `sum_t c_t v_t` in floating point is off by a few `eps sum_t |c_t v_t|`, which is large
+/// when big terms cancel. Checked for every start state and state at `times`, relative to the
+/// peak of each response (responses below 1e-12 of their column's peak are not checked). The
+/// states of other parts are exact zeros in this part's columns, so the largest error of the
+/// parts is that of the whole.
+fn cancellation_error(terms: &[Term], rates: &[f64], times: &[f64]) -> f64 {
+    let Some(n) = terms.first().map(|(_, k)| k.nrows()) else {
+        return 0.0;
+    };
+    if n == 0 || times.is_empty() {
+        return 0.0;
+    }
+    // The non-zero coefficients (index into a column-major n x n matrix, value) of each term:
+    // a term belongs to one chain of compartments, and the zeros add nothing to the sums.
+    let nonzero: Vec<Vec<(usize, f64)>> = terms
+        .iter()
+        .map(|(_, k)| {
+            k.iter()
+                .enumerate()
+                .filter(|(_, &x)| x != 0.0)
+                .map(|(i, &x)| (i, x))
+                .collect()
+        })
+        .collect();
+    // Per entry (column-major n x n), the peak over the times of the sum and of the sum of
+    // absolute terms.
+    let (mut sum, mut abs) = (vec![0.0; n * n], vec![0.0; n * n]);
+    let (mut peak, mut magnitude) = (vec![0.0_f64; n * n], vec![0.0_f64; n * n]);
+    for &tau in times {
+        sum.fill(0.0);
+        abs.fill(0.0);
+        for (((g, m), _), entries) in terms.iter().zip(&nonzero) {
+            let v = tau.powi(*m as i32) * (rates[*g] * tau).exp();
+            for &(j, x) in entries {
+                sum[j] += x * v;
+                abs[j] += x.abs() * v;
+            }
+        }
+        for (p, s) in peak.iter_mut().zip(&sum) {
+            *p = p.max(s.abs());
+        }
+        for (p, a) in magnitude.iter_mut().zip(&abs) {
+            *p = p.max(*a);
+        }
+    }
+    let mut worst = 0.0_f64;
+    for (peaks, terms) in peak.chunks_exact(n).zip(magnitude.chunks_exact(n)) {
+        let column_peak = peaks.iter().copied().fold(0.0, f64::max);
+        for (&scale, &terms) in peaks.iter().zip(terms) {
+            if scale <= 1e-12 * column_peak {
+                continue;
+            }
+            worst = worst.max(ROUNDING_FACTOR * f64::EPSILON * terms / scale);
+        }
+    }
+    worst
+}
+
 fn same_rate(a: f64, b: f64) -> bool {
     (a - b).abs() <= MERGE_RTOL * a.abs().max(b.abs())
 }
@@ -874,8 +1024,9 @@ fn same_block(order: &[usize], a: &DMatrix<f64>, p: usize, q: usize) -> bool {
     p.abs_diff(q) == 1 && a[(i, j)] != 0.0 && a[(j, i)] != 0.0
 }
 
-/// States ordered upstream to downstream, each strongly connected block contiguous.
-fn block_order(a: &DMatrix<f64>) -> Result<Vec<usize>, ClosedFormError> {
+/// The strongly connected blocks ordered upstream to downstream, each with its number of
+/// ancestors (states that influence it); `states` names the states in errors.
+fn blocks(a: &DMatrix<f64>, states: &[usize]) -> Result<Vec<(usize, Vec<usize>)>, ClosedFormError> {
     let n = a.nrows();
     // reach[i][j]: j influences i (a path j -> ... -> i), including i == j.
     let mut reach = vec![vec![false; n]; n];
@@ -908,22 +1059,26 @@ fn block_order(a: &DMatrix<f64>) -> Result<Vec<usize>, ClosedFormError> {
         if block.len() > 2 {
             return Err(ClosedFormError::Block {
                 size: block.len(),
-                states: block,
+                states: block.iter().map(|&j| states[j]).collect(),
             });
         }
         blocks.push(block);
     }
     // A block downstream of another has strictly more influencing states, so sorting by that
     // count is a topological order (stable, so ties keep the state order).
-    let ancestors = |b: &Vec<usize>| (0..n).filter(|&j| reach[b[0]][j]).count();
-    blocks.sort_by_key(ancestors);
-    Ok(blocks.into_iter().flatten().collect())
+    let mut blocks: Vec<(usize, Vec<usize>)> = blocks
+        .into_iter()
+        .map(|b| ((0..n).filter(|&j| reach[b[0]][j]).count(), b))
+        .collect();
+    blocks.sort_by_key(|(ancestors, _)| *ancestors);
+    Ok(blocks)
 }
 
 /// The block-diagonal eigenvector matrix S (states x positions) and the rate of each position.
 fn eigenbasis(
     a: &DMatrix<f64>,
     order: &[usize],
+    states: &[usize],
 ) -> Result<(DMatrix<f64>, Vec<f64>), ClosedFormError> {
     let n = a.nrows();
     let mut s = DMatrix::zeros(n, n);
@@ -936,7 +1091,8 @@ fn eigenbasis(
             let (aa, b, c, d) = (a[(i, i)], a[(i, j)], a[(j, i)], a[(j, j)]);
             if b <= 0.0 || c <= 0.0 {
                 return Err(ClosedFormError::Numeric(format!(
-                    "states {i} and {j} do not exchange both ways"
+                    "states {} and {} do not exchange both ways",
+                    states[i], states[j]
                 )));
             }
             // The larger rate without cancellation (mid < 0), the smaller one from the
@@ -954,8 +1110,9 @@ fn eigenbasis(
                 let norm = vi.hypot(vj);
                 if !(l.is_finite() && norm.is_finite() && norm > 0.0) {
                     return Err(ClosedFormError::Numeric(format!(
-                        "the exchange between states {i} and {j} is too fast or too slow to \
-                         represent (rate {l} per hour)"
+                        "the exchange between states {} and {} is too fast or too slow to \
+                         represent (rate {l} per hour)",
+                        states[i], states[j]
                     )));
                 }
                 s[(i, p + k)] = vi / norm;
@@ -990,13 +1147,10 @@ fn particular(p: &[f64], d: f64) -> Vec<f64> {
     while deriv.iter().any(|&x| x != 0.0) {
         add_scaled(&mut q, &deriv, sign_over);
         // Differentiate the polynomial.
-        let next: Vec<f64> = deriv
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(m, &x)| m as f64 * x)
-            .collect();
-        deriv = next;
+        for m in 1..deriv.len() {
+            deriv[m - 1] = m as f64 * deriv[m];
+        }
+        deriv.pop();
         sign_over *= -1.0 / d;
     }
     q

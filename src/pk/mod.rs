@@ -7,5 +7,6 @@
 //! the PK to the solver's stage times lives here, each pinned to direct evaluation by a test.
 
 pub mod closed_form;
+pub mod components;
 
 pub use closed_form::{ClosedFormError, PkPropagator, PkSegment};
