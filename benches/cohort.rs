@@ -42,6 +42,7 @@ fn bench_cohort(c: &mut Criterion) {
         subjects: 100,
         shard: None,
         bands: None,
+        offers: None,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
