@@ -286,3 +286,32 @@ proptest! {
         let _ = CohortTable::from_csv(&noise, "n.csv");
     }
 }
+
+#[test]
+fn first_time_users_offered_the_drug_split_into_those_who_go_on_and_those_who_do_not() {
+    // The calibration anchor (Anthony, Warner & Kessler 1994: about 23% of people who ever
+    // used heroin became dependent); issue 11 asks for 10-40% by week 8 (1000 people give
+    // 23.9%; 200 keep this test quick).
+    let o = run_cli(&[
+        "cohort",
+        "--scenario",
+        "first-use",
+        "--subjects",
+        "200",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let dependent = json["share_dependent_by_week_8"].as_f64().expect("a share");
+    assert!((0.10..=0.40).contains(&dependent), "{dependent}");
+    let daily = json["share_daily_use_by_week_8"].as_f64().expect("a share");
+    assert!(daily > 0.0 && daily < 1.0, "{daily}");
+    // The relapse shares are not what this scenario follows.
+    assert!(json["share_relapsed_3_months"].is_null());
+    assert!(json["share_relapsed_12_months"].is_null());
+    // One person cannot run a scenario of choices.
+    one_line_error(
+        &["summary", "--scenario", "first-use"],
+        &["offers doses", "cohort"],
+    );
+}

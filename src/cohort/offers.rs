@@ -68,10 +68,7 @@ pub fn run(
         rng.random::<f64>()
     })
     .map_err(|source| CohortError::Simulation { subject, source })?;
-    let first_dose_h = given
-        .doses()
-        .first()
-        .map_or(start_h, |d| d.time_h);
+    let first_dose_h = given.doses().first().map_or(start_h, |d| d.time_h);
     let yes = Cell::Bool;
     let (mut daily, mut dependent, mut relapsed_3, mut relapsed_12) =
         (Cell::Null, Cell::Null, Cell::Null, Cell::Null);
@@ -91,7 +88,9 @@ pub fn run(
             }
             daily = yes(longest >= DAILY_RUN);
             let s = &run.summary;
-            dependent = yes(s.peak_withdrawal_score_during_use.max(s.peak_withdrawal_score)
+            dependent = yes(s
+                .peak_withdrawal_score_during_use
+                .max(s.peak_withdrawal_score)
                 >= WITHDRAWAL_THRESHOLD);
         }
         Track::Relapse => {
