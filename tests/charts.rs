@@ -661,6 +661,7 @@ fn chart_names_are_the_file_names() {
             "withdrawal-vs-duration",
             "dependence-threshold",
             "who-becomes-dependent",
+            "first-use-to-dependence",
             "recovery-and-relapse",
             "naloxone-challenge",
             "methadone-vs-heroin",

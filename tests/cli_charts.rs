@@ -37,7 +37,7 @@ fn assert_fails(o: &Output, needles: &[&str]) {
     }
 }
 
-const CHARTS: [&str; 18] = [
+const CHARTS: [&str; 19] = [
     "single-vs-repeated",
     "wanting-vs-dependence",
     "pk-metabolites",
@@ -47,6 +47,7 @@ const CHARTS: [&str; 18] = [
     "withdrawal-vs-duration",
     "dependence-threshold",
     "who-becomes-dependent",
+    "first-use-to-dependence",
     "recovery-and-relapse",
     "naloxone-challenge",
     "methadone-vs-heroin",

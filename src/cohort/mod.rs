@@ -217,9 +217,9 @@ fn run_subject(
         .map_err(|source| CohortError::Person { subject, source })?;
     let regimen = realize_use(spec.regimen, spec.seed, subject);
     if let Some(offers) = spec.offers {
-        let (summary, extra) =
+        let (run, extra) =
             offers::run(&model, &regimen, offers, spec.observe_h, spec.seed, subject)?;
-        let (names, fields) = table::summary_cells(&summary)
+        let (names, fields) = table::summary_cells(&run.summary)
             .into_iter()
             .chain(extra)
             .unzip();

@@ -25,7 +25,7 @@ use crate::dose::Dose;
 use crate::model::Model;
 use crate::regimen::Regimen;
 use crate::scenario::{Offers, Track};
-use crate::simulation::{run_offered, Summary, WITHDRAWAL_THRESHOLD};
+use crate::simulation::{run_offered, OfferedUse, WITHDRAWAL_THRESHOLD};
 
 /// The yes/no fields an offered cohort adds, whose shares the cohort report gives (`null` when
 /// the scenario's track does not follow them).
@@ -43,8 +43,8 @@ const MONTHS_12_H: f64 = 365.0 * 24.0;
 /// Offers taken in a row that count as daily use (with daily offers: a week).
 const DAILY_RUN: usize = 7;
 
-/// Runs one subject of an offered scenario: the summary and the track's fields (in
-/// [`SHARE_FIELDS`] order, then `offers_taken`).
+/// Runs one subject of an offered scenario: the person's offers, doses and summary, and the
+/// track's fields (in [`SHARE_FIELDS`] order, then `offers_taken`).
 pub fn run(
     model: &Model,
     given: &Regimen,
@@ -52,7 +52,7 @@ pub fn run(
     observe_h: f64,
     seed: u64,
     subject: u64,
-) -> Result<(Summary, Vec<(String, Cell)>), CohortError> {
+) -> Result<(OfferedUse, Vec<(String, Cell)>), CohortError> {
     let start_h = given.span_h();
     let offered: Vec<Dose> = offers
         .regimen
@@ -114,5 +114,5 @@ pub fn run(
             Cell::Num(taken as f64),
         )))
         .collect();
-    Ok((run.summary, cells))
+    Ok((run, cells))
 }

@@ -60,9 +60,14 @@ mod tests {
     use crate::scenario::BUILT_IN;
 
     #[test]
-    fn every_built_in_scenario_is_a_preset() {
+    fn every_built_in_scenario_of_one_person_is_a_preset() {
         let presets = lesson_presets().expect("the built-in scenarios are valid");
-        assert_eq!(presets.len(), BUILT_IN.len());
+        let offered = BUILT_IN
+            .iter()
+            .filter(|(_, text)| text.lines().any(|l| l.starts_with("offered")))
+            .count();
+        assert_eq!(offered, 2, "first-use and relapse-after-treatment");
+        assert_eq!(presets.len(), BUILT_IN.len() - offered);
         assert!(presets.iter().any(|p| p.name == "two-weeks-then-stop"));
     }
 

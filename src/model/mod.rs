@@ -827,7 +827,8 @@ impl Model {
                 Bound::LAG,
             )?,
             value_learning_rate: 1.0
-                / wa.learning_time.to(
+                / read(
+                    &wa.learning_time,
                     "wanting.learning_time",
                     Quantity::Time,
                     Bound::ADAPTATION_HALF_LIFE,
@@ -844,17 +845,20 @@ impl Model {
                 &wa.potentiation_decay_half_life,
                 "wanting.potentiation_decay_half_life",
             )?,
-            potentiation_learning_boost: wa.potentiation_learning_boost.to(
+            potentiation_learning_boost: read(
+                &wa.potentiation_learning_boost,
                 "wanting.potentiation_learning_boost",
                 Quantity::Dimensionless,
                 Bound::AMPLIFICATION,
             )?,
-            craving_withdrawal_gain: wa.craving_withdrawal_gain.to(
+            craving_withdrawal_gain: read(
+                &wa.craving_withdrawal_gain,
                 "wanting.craving_withdrawal_gain",
                 Quantity::Dimensionless,
                 Bound::AMPLIFICATION,
             )?,
-            alternative_value: wa.alternative_value.to(
+            alternative_value: read(
+                &wa.alternative_value,
                 "wanting.alternative_value",
                 Quantity::Dimensionless,
                 Bound::LEARNED_VALUE,

@@ -10,6 +10,7 @@
 mod buprenorphine_induction;
 mod dependence_threshold;
 mod dopamine_repeated;
+mod first_use_to_dependence;
 mod methadone_vs_heroin;
 mod naloxone_challenge;
 mod naloxone_rescue;
@@ -56,6 +57,8 @@ pub enum LessonChart {
     DependenceThreshold,
     /// The share of a cohort dependent after stopping, against days of use, by doses a day.
     WhoBecomesDependent,
+    /// A cohort of first-time users offered the drug: who goes on, who does not.
+    FirstUseToDependence,
     /// Withdrawal fades in days, tolerance in weeks; the old dose hits harder as it fades.
     RecoveryAndRelapse,
     /// Naloxone after one dose, two doses and two weeks of use: acute dependence.
@@ -78,7 +81,7 @@ pub enum LessonChart {
 
 impl LessonChart {
     /// Every lesson chart, in teaching order.
-    pub const ALL: [LessonChart; 18] = [
+    pub const ALL: [LessonChart; 19] = [
         LessonChart::SingleVsRepeated,
         LessonChart::WantingVsDependence,
         LessonChart::PkMetabolites,
@@ -88,6 +91,7 @@ impl LessonChart {
         LessonChart::WithdrawalVsDuration,
         LessonChart::DependenceThreshold,
         LessonChart::WhoBecomesDependent,
+        LessonChart::FirstUseToDependence,
         LessonChart::RecoveryAndRelapse,
         LessonChart::NaloxoneChallenge,
         LessonChart::MethadoneVsHeroin,
@@ -168,7 +172,7 @@ struct Definition {
 }
 
 /// The lesson charts, in [`LessonChart::ALL`] order.
-const DEFINITIONS: [Definition; 18] = [
+const DEFINITIONS: [Definition; 19] = [
     Definition {
         name: "single-vs-repeated",
         heading: "One dose vs two weeks of use",
@@ -214,6 +218,11 @@ const DEFINITIONS: [Definition; 18] = [
         name: "who-becomes-dependent",
         heading: "Who becomes dependent: a cohort of people who differ",
         build: who_becomes_dependent::build,
+    },
+    Definition {
+        name: "first-use-to-dependence",
+        heading: "First use: who goes on to daily use and dependence",
+        build: first_use_to_dependence::build,
     },
     Definition {
         name: "recovery-and-relapse",
