@@ -4,7 +4,7 @@
 //! Each subject is drawn as in any cohort; the scenario's regimen is given (a first dose, or a
 //! history of use and a time without the drug), and its offered doses, timed from the end of
 //! the regimen, are taken or declined by [`run_offered`] from the subject's
-//! [`Stream::Choices`](super::people::Stream::Choices). Besides the summary fields, each row
+//! [`Stream::Choices`]. Besides the summary fields, each row
 //! gets what the scenario's [`Track`] follows:
 //!
 //! | Track | Field | Meaning |
