@@ -12,6 +12,17 @@ fn summary(text: &str, observe_h: f64) -> Summary {
     summarize(&model, &Regimen::parse(text).expect("regimen"), observe_h).expect("summary")
 }
 
+/// The default time series (5-minute grid, 10 days after the last dose) of a regimen.
+fn trajectory(text: &str) -> opioid_sim::simulation::Trajectory {
+    let model = Model::default_heroin().expect("model");
+    simulate(
+        &model,
+        &Regimen::parse(text).expect("regimen"),
+        &SimOptions::default(),
+    )
+    .expect("runs")
+}
+
 #[test]
 fn withdrawal_present_at_the_last_dose_is_use_not_withdrawal_after_stopping() {
     // A dependent person takes one more dose and is observed for 3 h: the dose relieves the
@@ -136,13 +147,7 @@ fn use_excludes_the_waits_between_phases() {
     // Withdrawal in a five-day break between two runs of use is not between-dose withdrawal.
     let text = "10mg iv q8h x 3d then wait 5d then 10mg iv q8h x 3d";
     let s = summary(text, 24.0);
-    let model = Model::default_heroin().expect("model");
-    let tr = simulate(
-        &model,
-        &Regimen::parse(text).expect("regimen"),
-        &SimOptions::default(),
-    )
-    .expect("runs");
+    let tr = trajectory(text);
     let in_wait = tr
         .time_h
         .iter()
@@ -272,13 +277,7 @@ fn the_precipitated_score_is_read_after_the_dose_not_at_it() {
     let dose = s.last_dose_h.expect("a naloxone dose");
     let at = s.precipitated_at_h.expect("read after the naloxone dose");
     assert!(at > dose, "read at {at} h, the dose is at {dose} h");
-    let model = Model::default_heroin().expect("model");
-    let tr = simulate(
-        &model,
-        &Regimen::parse(text).expect("regimen"),
-        &SimOptions::default(),
-    )
-    .expect("runs");
+    let tr = trajectory(text);
     let at_dose = tr
         .time_h
         .iter()
@@ -310,13 +309,7 @@ fn a_wait_right_after_a_single_dose_or_another_wait_is_not_use() {
     // score at the second dose is the highest of them.
     let text = "10mg iv then wait 2d then 10mg iv";
     let single = summary(text, 24.0);
-    let model = Model::default_heroin().expect("model");
-    let tr = simulate(
-        &model,
-        &Regimen::parse(text).expect("regimen"),
-        &SimOptions::default(),
-    )
-    .expect("runs");
+    let tr = trajectory(text);
     let (mut at_second, mut in_wait) = (0.0, 0.0_f64);
     for (&t, &w) in tr.time_h.iter().zip(&tr.withdrawal_score) {
         if t > 0.0 && t < 48.0 {

@@ -70,8 +70,9 @@ pub enum CohortError {
         /// Why.
         source: SimError,
     },
-    /// The run was stopped (the progress callback asked to stop).
-    #[error("stopped")]
+    /// A subject not run because another one had already failed (never returned by
+    /// [`run_cohort`], which reports the first real error in subject order).
+    #[error("not run: another subject failed")]
     Stopped,
 }
 
