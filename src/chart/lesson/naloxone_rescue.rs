@@ -115,23 +115,25 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         .filter(|(t, y)| **t <= fent_end && **y < threat)
         .count() as f64
         * 0.25;
-    // Methadone: the best ventilation naloxone gives, and where it is 3 h later.
+    // Methadone: the best ventilation naloxone gives, and where it is 3 h and 6 h later.
     let m = &methadone;
     let (best_t, best) = m.with.peak(v(&m.with), m.naloxone_h, m.naloxone_h + 3.0);
     let later = m.with.at(v(&m.with), m.naloxone_h + 3.0);
+    let latest = m.with.at(v(&m.with), m.naloxone_h + 6.0);
+    let latest_without = m.without.at(v(&m.without), m.naloxone_h + 6.0);
     let before = m.with.at(v(&m.with), m.naloxone_h);
     let title = format!(
-        "Naloxone restores breathing within minutes, but wears off: methadone depresses it again ({:.0}% of baseline {:.0} min after naloxone, {:.0}% 3 h later)",
+        "Naloxone restores breathing within minutes, but wears off: methadone depresses it again ({:.0}% of baseline {:.0} min after naloxone, {:.0}% 6 h later)",
         best,
         (best_t - m.naloxone_h) * 60.0,
-        later
+        latest
     );
     let back = back_min.map_or("does not bring breathing back above".to_string(), |b| {
         format!("lifts breathing back above {threat:.0}% within {b:.1} min")
     });
     let caption = format!(
-        "Top: 0.5 mg of fentanyl IV in a person who has never used opioids (`0.5mg fentanyl iv then wait 3min then 4mg naloxone intranasal`) lowers breathing to {fent_low:.0}% of baseline within minutes and keeps it below the model's life-threatening level ({threat:.0}%) for {below_without:.0} min without naloxone; 4 mg of intranasal naloxone 3 min after the dose {back} (the published target is 5 min: the model's nasal absorption is slow, a known gap). \
-         Bottom: naloxone given 4 h after 150 mg of methadone by mouth (breathing at {before:.0}%) raises breathing to {best:.0}%, but naloxone is cleared in about an hour and methadone in about a day, so 3 h later breathing is back at {later:.0}%. \
+        "Top: 0.5 mg of fentanyl IV in a person who has never used opioids (`0.5mg fentanyl iv then wait 3min then 4mg naloxone intranasal`) lowers breathing to {fent_low:.0}% of baseline within minutes and keeps it below the model's life-threatening level ({threat:.0}%) for {below_without:.0} min without naloxone; 4 mg of intranasal naloxone 3 min after the dose {back} (published: within 5 min). \
+         Bottom: naloxone given 4 h after 150 mg of methadone by mouth (breathing at {before:.0}%) raises breathing to {best:.0}%, but naloxone is cleared with a half-life of about an hour and methadone over about a day, so breathing falls again: {later:.0}% 3 h after naloxone and {latest:.0}% after 6 h, against {latest_without:.0}% without naloxone. \
          One naloxone dose can wear off before the opioid does, which is why a person given naloxone must be watched and may need a repeat dose (`4mg naloxone intranasal q3min x 2`). \
          A teaching model: it cannot say what dose is safe for anyone."
     );
