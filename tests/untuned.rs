@@ -130,3 +130,44 @@ fn a_trace_of_drug_leaves_no_onset_to_report() {
         assert_eq!(s.withdrawal_onset_h, None, "{}", case.regimen);
     }
 }
+
+/// Wanting on schedules no wanting parameter was set against (the learning time was set on one
+/// 10 mg IV dose against 14 days of it, target 23): the learned value follows the speed of the
+/// dopamine rise, not the exposure. Ranges defended in ARCHITECTURE.md, "Untuned schedules".
+const WANTING: &[(&str, (f64, f64))] = &[
+    // Oral morphine for pain, methadone and buprenorphine maintenance: slow rises teach little
+    // (the low abuse liability of slow routes; maintenance lowers drug use).
+    ("30mg morphine oral q12h x 30d", (0.0, 0.1)),
+    ("60mg methadone oral q24h x 28d", (0.0, 0.1)),
+    ("8mg buprenorphine sublingual q24h x 28d", (0.0, 0.1)),
+    // A twentieth of the typical dose: far less than the typical dose teaches.
+    ("0.5mg iv q8h x 14d", (0.0, 0.3)),
+    // Smoked heroin reaches the brain within minutes, as IV does: wanting as for IV use.
+    ("20mg smoked q8h x 14d", (0.3, 0.9)),
+    // Once a day: fewer rushes, still clearly wanted.
+    ("10mg iv q24h x 14d", (0.3, 0.85)),
+    // Methadone after two weeks of heroin adds no wanting of its own: at most what heroin left.
+    (
+        "10mg iv q8h x 14d then 60mg methadone oral q24h x 28d",
+        (0.4, 0.75),
+    ),
+];
+
+#[test]
+fn wanting_follows_the_speed_of_the_rise_not_the_exposure() {
+    let problems: Vec<String> = WANTING
+        .iter()
+        .filter_map(|&(regimen, (lo, hi))| {
+            let w = summary(regimen).wanting_at_end;
+            (!(lo..=hi).contains(&w)).then(|| format!("{regimen}: wanting {w:.3} not in {lo}-{hi}"))
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The calibrated reference: 14 days of IV use leave far more than any slow schedule above.
+    let iv = summary("10mg iv q8h x 14d").wanting_at_end;
+    let methadone = summary("60mg methadone oral q24h x 28d").wanting_at_end;
+    assert!(
+        iv > 5.0 * methadone.max(0.01),
+        "IV {iv:.3} vs methadone {methadone:.3}"
+    );
+}

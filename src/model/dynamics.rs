@@ -105,21 +105,33 @@
 //! The potency shift for breathing (`breathing_tolerance_fold`) is the C50 of the reference
 //! agonist with T_V over its naive C50: (tau_ref - S_V50) / ((1 - T_V) tau_ref - S_V50).
 //!
-//! **Wanting** (incentive salience: Robinson & Berridge 1993; Berridge 2007). The drug's
-//! dopamine signal u, the rise of dopamine over its baseline, teaches a learned value V of the
-//! drug and its cues. As in Redish 2004 (Science 306:1944), the signal comes from the drug's
-//! pharmacology and is not cancelled by what has been learned: a natural reward's prediction
-//! error shrinks as its value is learned, this one does not, so V grows with every use instead
-//! of levelling off. Wanting W, the expression of V, saturates. Each dose also potentiates the
-//! excitatory synapses on VTA dopamine neurons (P; Saal, Dong, Bonci & Malenka 2003: one dose
-//! of morphine, cocaine or other addictive drugs, not of non-addictive ones, leaves them
-//! stronger for days), and potentiated synapses learn more from the same signal: the
-//! sensitization of wanting with repeated use (Robinson & Berridge 1993):
+//! **Wanting** (incentive salience: Robinson & Berridge 1993; Berridge 2007). A phasic
+//! dopamine signal u_R, the part of a rise that outruns what dopamine has been lately, teaches
+//! a learned value V of the drug and its cues. As in Redish 2004 (Science 306:1944), the signal
+//! comes from the drug's pharmacology and is not cancelled by what has been learned: a natural
+//! reward's prediction error shrinks as its value is learned, this one does not, so V grows
+//! with every use instead of levelling off. The reference is an expected dopamine level R
+//! that follows dopamine within tens of minutes (the prediction of temporal-difference models,
+//! Schultz, Dayan & Montague 1997), and only a rise of more than a burst threshold theta above
+//! it teaches (phasic bursts reach the low-affinity D1 receptors that gate learning, tonic
+//! levels do not: Dreyer et al. 2010). So a drug teaches by how fast it reaches the brain, not
+//! by how much arrives (Volkow & Swanson 2003; Marsch et al. 2001): the minutes-long rush of IV
+//! or smoked heroin teaches, the hour-long rise of oral morphine, methadone or sublingual
+//! buprenorphine stays within theta of R and teaches nothing, and a steady level is expected.
+//! (Without theta a first-order R would not discriminate: it lags a ramp by slope x time
+//! constant, so the area above R is the rise times the time constant whatever the speed.)
+//! Wanting W, the expression of V, saturates. Each dose also potentiates the excitatory
+//! synapses on VTA dopamine neurons (P, driven by dopamine above baseline; Saal, Dong, Bonci &
+//! Malenka 2003: one dose of morphine, cocaine or other addictive drugs, not of non-addictive
+//! ones, leaves them stronger for days), and potentiated synapses learn more from the same
+//! signal: the sensitization of wanting with repeated use (Robinson & Berridge 1993):
 //!
 //! ```text
-//! u      = max(0, DA - 100) / 100             (dopamine signal: fraction above baseline)
+//! u      = max(0, DA - 100) / 100             (dopamine above baseline)
+//! dR/dt  = k_R (DA - R)                       (expected dopamine, % of baseline; tens of minutes)
+//! u_R    = max(0, DA - max(R, 100) - 100 theta) / 100   (phasic signal: a fast rise)
 //! dP/dt  = k_P u (1 - P) - r_P P              (synaptic potentiation: rises with each dose, fades in days)
-//! dV/dt  = k_V u (1 + sigma P) - r_V V        (learned value: the drug's signal is never learned away)
+//! dV/dt  = k_V u_R (1 + sigma P) - r_V V      (learned value: the drug's signal is never learned away)
 //! W      = V / (1 + V)                        (wanting, 0..1; V = 1 is half the largest wanting)
 //! ```
 //!
@@ -143,8 +155,8 @@
 //! ```
 //!
 //! Negative reinforcement enters through kappa, so withdrawal pushes the choice; the learning
-//! signal is dopamine above baseline only, so a dose that lifts dopamine back from a withdrawal
-//! trough teaches nothing extra for the relief (a simplification). The time constants of wanting
+//! signal counts dopamine above baseline only, so a dose that lifts dopamine back from a
+//! withdrawal trough teaches nothing extra for the relief (a simplification). The time constants of wanting
 //! in people are not measured: the potentiation's fading within days follows Saal et al. 2003
 //! (rodents), the rest are teaching choices (see the model file).
 //!
@@ -153,7 +165,7 @@
 //! `0 <= q <= q_max` (at `q = 0` the rate is `k_q A q_max >= 0`, at `q_max` it is negative),
 //! `0 <= T <= T_max` (the target `T_inf` lies in `[0, T_max)`), `0 <= X <= 1` (growth carries
 //! the factor `1 - X`; in decay `|dX/dt| <= k_X- X`), `0 <= B <= 1`, `0 <= T_V <= T_V,max`, `G >= 0` (a linear filter
-//! of `O >= 0`), `0 <= P <= 1` and `V >= 0` (growth non-negative, decay proportional to the state), dopamine and its feedback positive. Nothing clamps them. The closed-form PK
+//! of `O >= 0`), `0 <= P <= 1` and `V >= 0` (growth non-negative, decay proportional to the state), dopamine, its feedback and its expected level R positive (R is a linear filter of dopamine). Nothing clamps them. The closed-form PK
 //! keeps its sign exactly (`pk::closed_form`, "Signs"); for the integrated states the solver
 //! rejects a step that leaves the box ([`Model::pd_in_domain`], used through
 //! [`OdeRhs::in_domain`](crate::solver::OdeRhs::in_domain)): the overshoot O switches on with
@@ -378,6 +390,7 @@ impl Model {
         let mut y = DVector::zeros(self.layout.len);
         y[self.layout.dopamine] = 100.0;
         y[self.layout.dopamine_feedback] = 100.0;
+        y[self.layout.dopamine_expectation] = 100.0;
         y
     }
 
@@ -460,10 +473,20 @@ impl Model {
         (tau - s50) / ((1.0 - t_v) * tau - s50)
     }
 
-    /// The dopamine signal u = max(0, DA - 100) / 100 that teaches wanting, for dopamine `da`
-    /// (% of baseline).
-    pub fn dopamine_signal(da: f64) -> f64 {
+    /// Dopamine above its baseline, u = max(0, DA - 100) / 100, for dopamine `da` (% of
+    /// baseline): what potentiates reward synapses.
+    pub fn dopamine_above_baseline(da: f64) -> f64 {
         (da - 100.0).max(0.0) / 100.0
+    }
+
+    /// The phasic signal that teaches wanting, u_R = max(0, DA - max(R, 100) - 100 theta) / 100:
+    /// dopamine above both its baseline and the level `expected` (R, % of baseline) that it
+    /// has had in the last few tens of minutes, by more than the burst threshold theta
+    /// (`threshold`, a fraction of baseline). A fast rise outruns R and teaches; a slow rise
+    /// stays within theta of R (a first-order R lags a ramp by its slope times R's time
+    /// constant), and a steady level is expected: neither teaches.
+    pub fn phasic_dopamine_signal(da: f64, expected: f64, threshold: f64) -> f64 {
+        (da - expected.max(100.0) - 100.0 * threshold).max(0.0) / 100.0
     }
 
     /// The state factor kappa = 1 + kappa_W h(y) by which withdrawal (expressed drive `drive`)
@@ -594,7 +617,7 @@ impl Model {
     /// Whether the PD states lie in the region the exact flow never leaves: desensitization in
     /// `[0, q_max]`, tolerance in `[0, T_max]`, dependence and the slow ligand's bound fraction
     /// in `[0, 1]`, breathing tolerance in `[0, T_V,max]`, sensitization non-negative, dopamine and its
-    /// feedback positive, potentiation in `[0, 1]`, the learned value non-negative. The solver
+    /// feedback and expected level positive, potentiation in `[0, 1]`, the learned value non-negative. The solver
     /// rejects a step that leaves it ([`OdeRhs::in_domain`](crate::solver::OdeRhs::in_domain));
     /// see "Bounds" in the module docs.
     pub fn pd_in_domain(&self, z: &[f64; PD_LEN]) -> bool {
@@ -610,6 +633,7 @@ impl Model {
             && (0.0..=pd.breathing_tolerance_max).contains(&s.breathing_tolerance)
             && (0.0..=1.0).contains(&s.potentiation)
             && s.learned_value >= 0.0
+            && s.dopamine_expectation > 0.0
     }
 
     /// Whether a whole state (PK and PD) lies in the region the exact flow never leaves: every
@@ -654,6 +678,7 @@ impl Model {
             breathing_tolerance: t_v,
             potentiation: p,
             learned_value: v,
+            dopamine_expectation: expected,
         } = PdState::from_array(z);
         let binding = binding.map(|v| v.max(0.0));
         let (_, stimulus, free) = occupancy_and_stimulus(&binding, b, k.tau_slow());
@@ -675,7 +700,8 @@ impl Model {
             * (1.0 + pd.dopamine_stimulation * a)
             * (1.0 - pd.dopamine_inhibition * self.intensity(drive))
             * k.feedback_gain(100.0 / feedback);
-        let signal = Model::dopamine_signal(da);
+        let above_baseline = Model::dopamine_above_baseline(da);
+        let phasic = Model::phasic_dopamine_signal(da, expected, pd.burst_threshold);
         *dz = PdState {
             desensitization: pd.desensitization_rate * a * (pd.desensitization_max - q)
                 - pd.resensitization_rate * q,
@@ -701,11 +727,13 @@ impl Model {
             } else {
                 pd.breathing_tolerance_recovery * (t_v_target - t_v)
             },
-            potentiation: pd.potentiation_gain * signal * (1.0 - p) - pd.potentiation_decay * p,
+            potentiation: pd.potentiation_gain * above_baseline * (1.0 - p)
+                - pd.potentiation_decay * p,
             learned_value: pd.value_learning_rate
-                * signal
+                * phasic
                 * (1.0 + pd.potentiation_learning_boost * p)
                 - pd.value_forgetting_rate * v,
+            dopamine_expectation: pd.dopamine_expectation_rate * (da - expected),
         }
         .to_array();
     }

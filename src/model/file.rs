@@ -232,9 +232,14 @@ pub struct BreathingFile {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WantingFile {
-    /// Hours of a dopamine signal of +100% over baseline that teach a learned value of 1 (half
-    /// of the largest wanting), without potentiation.
+    /// Hours of a phasic dopamine signal of +100% (over baseline and over the expected level)
+    /// that teach a learned value of 1 (half of the largest wanting), without potentiation.
     pub learning_time: Param,
+    /// Half-life with which the expected dopamine level follows dopamine: only a rise faster
+    /// than this teaches (the phasic signal).
+    pub expectation_half_life: Param,
+    /// How far (fraction of baseline) dopamine must rise above its expected level to teach.
+    pub burst_threshold: Param,
     /// Half-life of the learned value in abstinence (forgetting).
     pub forgetting_half_life: Param,
     /// ln 2 / rate constant of synaptic potentiation per unit dopamine signal.

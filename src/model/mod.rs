@@ -203,6 +203,11 @@ pub struct Pharmacodynamics {
     pub life_threatening_after_h: f64,
     /// k_V: learned value per hour of a dopamine signal of 1 (+100% over baseline) (1/h).
     pub value_learning_rate: f64,
+    /// k_R: rate with which the expected dopamine level follows dopamine (1/h).
+    pub dopamine_expectation_rate: f64,
+    /// theta: rise over the expected dopamine level (fraction of baseline) below which a rise
+    /// teaches nothing.
+    pub burst_threshold: f64,
     /// r_V: forgetting rate of the learned value (1/h).
     pub value_forgetting_rate: f64,
     /// k_P: potentiation rate per unit dopamine signal (1/h).
@@ -218,7 +223,7 @@ pub struct Pharmacodynamics {
 }
 
 /// Number of PD states: they follow the PK states, in the order of [`pd_index`].
-pub const PD_LEN: usize = 10;
+pub const PD_LEN: usize = 11;
 
 /// The PD states by name, in their order in the state vector (the block after the PK states).
 /// The equations read and write this struct; [`PdState::from_array`] and
@@ -246,13 +251,16 @@ pub struct PdState {
     pub potentiation: f64,
     /// Learned value V of the drug and its cues (0 naive; wanting is V / (1 + V)).
     pub learned_value: f64,
+    /// Expected dopamine level R (% of baseline): dopamine a few tens of minutes ago, against
+    /// which a rise is a surprise that teaches.
+    pub dopamine_expectation: f64,
 }
 
 impl PdState {
     /// The named states from the PD block.
     #[inline]
     pub fn from_array(z: &[f64; PD_LEN]) -> PdState {
-        let [desensitization, tolerance, dependence, sensitization, dopamine, dopamine_feedback, slow_bound, breathing_tolerance, potentiation, learned_value] =
+        let [desensitization, tolerance, dependence, sensitization, dopamine, dopamine_feedback, slow_bound, breathing_tolerance, potentiation, learned_value, dopamine_expectation] =
             *z;
         PdState {
             desensitization,
@@ -265,6 +273,7 @@ impl PdState {
             breathing_tolerance,
             potentiation,
             learned_value,
+            dopamine_expectation,
         }
     }
 
@@ -282,6 +291,7 @@ impl PdState {
             self.breathing_tolerance,
             self.potentiation,
             self.learned_value,
+            self.dopamine_expectation,
         ]
     }
 }
@@ -309,6 +319,8 @@ pub mod pd_index {
     pub const POTENTIATION: usize = 8;
     /// Learned value V of the drug (wanting is V / (1 + V)).
     pub const LEARNED_VALUE: usize = 9;
+    /// Expected dopamine level R (the reference of the phasic signal).
+    pub const DOPAMINE_EXPECTATION: usize = 10;
 }
 
 /// Where each quantity sits in the state vector.
@@ -345,6 +357,8 @@ pub struct Layout {
     pub potentiation: usize,
     /// Learned value V of the drug and its cues.
     pub learned_value: usize,
+    /// Expected dopamine level R (% of baseline).
+    pub dopamine_expectation: usize,
     /// Length of the state vector.
     pub len: usize,
 }
@@ -833,6 +847,16 @@ impl Model {
                     Quantity::Time,
                     Bound::ADAPTATION_HALF_LIFE,
                 )?,
+            dopamine_expectation_rate: rate(
+                &wa.expectation_half_life,
+                "wanting.expectation_half_life",
+            )?,
+            burst_threshold: read(
+                &wa.burst_threshold,
+                "wanting.burst_threshold",
+                Quantity::Dimensionless,
+                Bound::FRACTION,
+            )?,
             value_forgetting_rate: slow_rate(
                 &wa.forgetting_half_life,
                 "wanting.forgetting_half_life",
@@ -1009,6 +1033,7 @@ impl Layout {
         let breathing_tolerance = take();
         let potentiation = take();
         let learned_value = take();
+        let dopamine_expectation = take();
         let len = take();
         debug_assert_eq!(
             [
@@ -1021,7 +1046,8 @@ impl Layout {
                 slow_bound,
                 breathing_tolerance,
                 potentiation,
-                learned_value
+                learned_value,
+                dopamine_expectation
             ]
             .map(|i| i - pk_len),
             [
@@ -1034,7 +1060,8 @@ impl Layout {
                 pd_index::SLOW_BOUND,
                 pd_index::BREATHING_TOLERANCE,
                 pd_index::POTENTIATION,
-                pd_index::LEARNED_VALUE
+                pd_index::LEARNED_VALUE,
+                pd_index::DOPAMINE_EXPECTATION
             ]
         );
         debug_assert_eq!(len - pk_len, PD_LEN);
@@ -1054,6 +1081,7 @@ impl Layout {
             breathing_tolerance,
             potentiation,
             learned_value,
+            dopamine_expectation,
             len,
         }
     }
