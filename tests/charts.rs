@@ -654,6 +654,7 @@ fn chart_names_are_the_file_names() {
         [
             "single-vs-repeated",
             "wanting-vs-dependence",
+            "rush-teaches-wanting",
             "pk-metabolites",
             "routes",
             "dopamine-repeated",

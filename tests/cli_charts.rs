@@ -37,9 +37,10 @@ fn assert_fails(o: &Output, needles: &[&str]) {
     }
 }
 
-const CHARTS: [&str; 19] = [
+const CHARTS: [&str; 20] = [
     "single-vs-repeated",
     "wanting-vs-dependence",
+    "rush-teaches-wanting",
     "pk-metabolites",
     "routes",
     "dopamine-repeated",

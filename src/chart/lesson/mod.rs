@@ -20,6 +20,7 @@ mod people_differ;
 mod pk_metabolites;
 mod recovery_and_relapse;
 mod routes;
+mod rush_teaches_wanting;
 mod shared;
 mod single_vs_repeated;
 mod tolerance_by_effect;
@@ -43,6 +44,8 @@ pub enum LessonChart {
     SingleVsRepeated,
     /// One dose starts wanting, physical dependence needs repeated use.
     WantingVsDependence,
+    /// Wanting learns from the speed of the dopamine rise: fast routes build it, slow opioids do not.
+    RushTeachesWanting,
     /// Heroin, 6-MAM and morphine in plasma after one IV dose.
     PkMetabolites,
     /// MOR activation after the same dose by four routes.
@@ -81,9 +84,10 @@ pub enum LessonChart {
 
 impl LessonChart {
     /// Every lesson chart, in teaching order.
-    pub const ALL: [LessonChart; 19] = [
+    pub const ALL: [LessonChart; 20] = [
         LessonChart::SingleVsRepeated,
         LessonChart::WantingVsDependence,
+        LessonChart::RushTeachesWanting,
         LessonChart::PkMetabolites,
         LessonChart::Routes,
         LessonChart::DopamineRepeated,
@@ -172,7 +176,7 @@ struct Definition {
 }
 
 /// The lesson charts, in [`LessonChart::ALL`] order.
-const DEFINITIONS: [Definition; 19] = [
+const DEFINITIONS: [Definition; 20] = [
     Definition {
         name: "single-vs-repeated",
         heading: "One dose vs two weeks of use",
@@ -183,6 +187,11 @@ const DEFINITIONS: [Definition; 19] = [
         heading:
             "Wanting vs dependence: one dose can start addiction, dependence needs repeated use",
         build: wanting_vs_dependence::build,
+    },
+    Definition {
+        name: "rush-teaches-wanting",
+        heading: "Speed teaches: fast routes build wanting, slow opioids do not",
+        build: rush_teaches_wanting::build,
     },
     Definition {
         name: "pk-metabolites",
