@@ -181,6 +181,12 @@ impl Checker<'_> {
             ),
             ("withdrawal score", o.withdrawal_score, 0.0, COWS_MAX),
             ("dopamine", o.dopamine_pct, f64::MIN_POSITIVE, f64::MAX),
+            (
+                "expected dopamine",
+                o.dopamine_expected_pct,
+                f64::MIN_POSITIVE,
+                f64::MAX,
+            ),
         ];
         for (what, v, lo, hi) in checks {
             if !within(v, lo, hi) {

@@ -253,6 +253,9 @@ pub struct Observables {
     pub withdrawal_score: f64,
     /// Dopamine, % of baseline.
     pub dopamine_pct: f64,
+    /// Expected dopamine level R, % of baseline: a rise teaches wanting only where dopamine
+    /// outruns it (and baseline) by more than the burst threshold.
+    pub dopamine_expected_pct: f64,
     /// Ventilation at a fixed CO2, % of baseline.
     pub ventilation_pct: f64,
     /// Breathing tolerance T_V (fraction of brainstem signalling lost).
@@ -551,6 +554,7 @@ impl Model {
             sensitization: g,
             withdrawal_score: self.score(drive),
             dopamine_pct: y[l.dopamine],
+            dopamine_expected_pct: y[l.dopamine_expectation],
             ventilation_pct: self.ventilation((1.0 - t_v) * (1.0 - q) * stimulus),
             breathing_tolerance: t_v,
             breathing_tolerance_fold: self.breathing_tolerance_fold(t_v),

@@ -18,6 +18,8 @@ pub struct Trajectory {
     pub mor_activation: Vec<f64>,
     /// Dopamine (% of baseline).
     pub dopamine_pct_baseline: Vec<f64>,
+    /// Expected dopamine level R (% of baseline), the reference of wanting's phasic signal.
+    pub dopamine_expected_pct_baseline: Vec<f64>,
     /// Potency shift (1 = naive).
     pub tolerance_fold: Vec<f64>,
     /// Dependence (0..1).
@@ -61,6 +63,8 @@ impl Trajectory {
         self.mor_occupancy.push(s.obs.receptor.occupancy);
         self.mor_activation.push(s.obs.receptor.activation);
         self.dopamine_pct_baseline.push(s.obs.dopamine_pct);
+        self.dopamine_expected_pct_baseline
+            .push(s.obs.dopamine_expected_pct);
         self.tolerance_fold.push(s.obs.tolerance_fold);
         self.dependence.push(s.obs.dependence);
         self.unopposed_drive.push(s.obs.unopposed);
@@ -101,6 +105,7 @@ impl Trajectory {
                 "mor_occupancy",
                 "mor_activation",
                 "dopamine_pct_baseline",
+                "dopamine_expected_pct_baseline",
                 "tolerance_fold",
                 "dependence",
                 "unopposed_drive",
@@ -120,7 +125,7 @@ impl Trajectory {
 
     /// Number of columns, as in [`Self::column_names`].
     pub fn column_count(&self) -> usize {
-        self.species.len() + 15
+        self.species.len() + 16
     }
 
     /// The value of column `j` ([`Self::column_names`] order) at row `i`, `None` where undefined
@@ -134,16 +139,17 @@ impl Trajectory {
                 1 => self.mor_occupancy[i],
                 2 => self.mor_activation[i],
                 3 => self.dopamine_pct_baseline[i],
-                4 => self.tolerance_fold[i],
-                5 => self.dependence[i],
-                6 => self.unopposed_drive[i],
-                7 => self.sensitization[i],
-                8 => self.withdrawal_score[i],
-                9 => self.ventilation_pct_baseline[i],
-                10 => self.breathing_tolerance_fold[i],
-                11 => self.wanting[i],
-                12 => self.craving[i],
-                13 => self.dose_number[i] as f64,
+                4 => self.dopamine_expected_pct_baseline[i],
+                5 => self.tolerance_fold[i],
+                6 => self.dependence[i],
+                7 => self.unopposed_drive[i],
+                8 => self.sensitization[i],
+                9 => self.withdrawal_score[i],
+                10 => self.ventilation_pct_baseline[i],
+                11 => self.breathing_tolerance_fold[i],
+                12 => self.wanting[i],
+                13 => self.craving[i],
+                14 => self.dose_number[i] as f64,
                 _ => self.time_after_dose_h[i],
             },
         };

@@ -9,29 +9,38 @@ use super::shared::*;
 struct Schedule {
     text: &'static str,
     label: &'static str,
+    /// The drug and route, for the dopamine panel.
+    drug: &'static str,
     dash: Dash,
 }
+
+/// The schedules whose first dose the dopamine panel shows (the fastest and the slowest).
+const SHOWN_IN_TOP: [usize; 2] = [0, 3];
 
 /// Fastest first: the shades run from dark (fast) to light (slow).
 const SCHEDULES: [Schedule; 4] = [
     Schedule {
         text: "10mg iv q8h x 28d",
         label: "heroin IV, 10 mg every 8 h",
+        drug: "IV heroin",
         dash: Dash::Solid,
     },
     Schedule {
         text: "20mg smoked q8h x 28d",
         label: "heroin smoked, 20 mg every 8 h",
+        drug: "smoked heroin",
         dash: Dash::Dashed,
     },
     Schedule {
         text: "30mg morphine oral q12h x 28d",
         label: "morphine by mouth, 30 mg every 12 h",
+        drug: "oral morphine",
         dash: Dash::Dotted,
     },
     Schedule {
         text: "60mg methadone oral q24h x 28d",
         label: "methadone by mouth, 60 mg a day",
+        drug: "oral methadone",
         dash: Dash::Solid,
     },
 ];
@@ -70,7 +79,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     let da_top = round_up(facts.iter().map(|f| f.peak_da).fold(100.0, f64::max));
 
     let mut top = Panel::new(
-        "First dose: dopamine (% of baseline)",
+        "First dose: dopamine, and the level it must outrun to teach",
         Axis::linear("Time after the first dose (h)", 0.0, first_h, 1.0),
         Axis::linear("dopamine (% of baseline)", 0.0, da_top, 50.0),
     );
@@ -79,19 +88,35 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         Axis::linear("Time since the first dose (days)", 0.0, days, 7.0),
         fraction_axis("wanting"),
     );
+    // The level a rise must exceed to teach: max(R, baseline) + the burst threshold.
+    let threshold_pct = 100.0 * model.pd.burst_threshold;
     for (k, ((s, run), f)) in SCHEDULES.iter().zip(&runs).zip(&facts).enumerate() {
-        top.series.push(shaded(
-            s.label.to_string(),
-            da_colors[k],
-            s.dash,
-            run.line(&run.traj.dopamine_pct_baseline, 0.0, 1.0, 0.0, first_h),
-        ));
-        top.markers.push(Markers {
-            label: None,
-            color: da_colors[k],
-            shape: Shape::Circle,
-            points: vec![(f.peak_da_h, f.peak_da)],
-        });
+        if SHOWN_IN_TOP.contains(&k) {
+            top.series.push(shaded(
+                format!("{}: dopamine", s.drug),
+                da_colors[k],
+                Dash::Solid,
+                run.line(&run.traj.dopamine_pct_baseline, 0.0, 1.0, 0.0, first_h),
+            ));
+            let teaching: Vec<f64> = run
+                .traj
+                .dopamine_expected_pct_baseline
+                .iter()
+                .map(|r| r.max(100.0) + threshold_pct)
+                .collect();
+            top.series.push(shaded(
+                format!("{}: level to outrun", s.drug),
+                da_colors[k],
+                Dash::Dotted,
+                run.line(&teaching, 0.0, 1.0, 0.0, first_h),
+            ));
+            top.markers.push(Markers {
+                label: None,
+                color: da_colors[k],
+                shape: Shape::Circle,
+                points: vec![(f.peak_da_h, f.peak_da)],
+            });
+        }
         bottom.series.push(shaded(
             format!("{} ({:.2})", s.label, f.wanting),
             w_colors[k],
@@ -119,8 +144,8 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         iv.wanting, morphine.wanting, methadone.wanting
     );
     let caption = format!(
-        "Four schedules for four weeks (`{}`, `{}`, `{}`, `{}`); top: after the first dose, IV heroin lifts dopamine to {:.0}% of baseline within {} and smoked heroin to {:.0}% within {}, while 30 mg of oral morphine and 60 mg of methadone raise it over hours ({:.0}% at {}; {:.0}% at {}). \
-         Bottom: wanting learns only from the part of a rise that outruns what dopamine has been in the last tens of minutes by more than a threshold (a prediction error; the rate of onset behind abuse liability, Volkow & Swanson 2003), so after 28 days IV and smoked use have built {:.2} and {:.2}, and oral morphine and methadone, whose slow rise the brain keeps up with, {:.2} and {:.2}. \
+        "Four schedules for four weeks (`{}`, `{}`, `{}`, `{}`); top: after the first dose IV heroin lifts dopamine to {:.0}% of baseline within {}, far above the level it must outrun to teach (dotted: the level the brain expects, which follows dopamine within tens of minutes, plus a {:.0}% burst threshold), while 60 mg of methadone raises it over hours ({:.0}% at {}) and the expected level keeps up. \
+         Bottom: so after 28 days IV and smoked use have built a learned wanting of {:.2} and {:.2} (each dose a prediction error the drug's pharmacology renews; the rate of onset behind abuse liability, Volkow & Swanson 2003), and oral morphine ({:.0}% at {} after the first dose) and methadone, whose slow rises never cross that level, {:.2} and {:.2}. \
          That is one reason why a slow, steady opioid such as methadone can treat addiction instead of feeding it; in this model IV morphine enters the brain slowly (half-life {:.1} h) and so builds almost no wanting either, which is not believable (ARCHITECTURE.md, Known tensions). \
          A teaching model of mechanisms, not a prediction for any person.",
         SCHEDULES[0].text,
@@ -129,14 +154,13 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
         SCHEDULES[3].text,
         iv.peak_da,
         when(iv.peak_da_h),
-        smoked.peak_da,
-        when(smoked.peak_da_h),
-        morphine.peak_da,
-        when(morphine.peak_da_h),
+        threshold_pct,
         methadone.peak_da,
         when(methadone.peak_da_h),
         iv.wanting,
         smoked.wanting,
+        morphine.peak_da,
+        when(morphine.peak_da_h),
         morphine.wanting,
         methadone.wanting,
         morphine_entry_h,
@@ -144,7 +168,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     Ok(Built {
         figure: Figure {
             title,
-            subtitle: "Model: dopamine after the first dose (top) and learned wanting (bottom, 0-1, a teaching quantity) for heroin IV and smoked, oral morphine and oral methadone.".into(),
+            subtitle: "Model: dopamine after the first dose of IV heroin and of oral methadone, each with the level it must outrun to teach (top), and learned wanting over 28 days (bottom, 0-1, a teaching quantity).".into(),
             columns: vec![Column::single(vec![top, bottom])],
             footer: footer(model),
         },
