@@ -291,7 +291,7 @@ proptest! {
 fn first_time_users_offered_the_drug_split_into_those_who_go_on_and_those_who_do_not() {
     // The calibration anchor (Anthony, Warner & Kessler 1994: about 23% of people who ever
     // used heroin became dependent); issue 11 asks for 10-40% by week 8 (1000 people give
-    // 22.4%; 200 keep this test quick).
+    // 23.6%; 200 keep this test quick).
     let o = run_cli(&[
         "cohort",
         "--scenario",

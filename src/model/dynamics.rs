@@ -155,8 +155,9 @@
 //! ```
 //!
 //! Negative reinforcement enters through kappa, so withdrawal pushes the choice; the learning
-//! signal counts dopamine above baseline only, so a dose that lifts dopamine back from a
-//! withdrawal trough teaches nothing extra for the relief (a simplification). The time constants of wanting
+//! signal counts only dopamine above baseline (R is floored there), so a dose that lifts
+//! dopamine back from a withdrawal trough teaches nothing extra for the relief (a
+//! simplification). The time constants of wanting
 //! in people are not measured: the potentiation's fading within days follows Saal et al. 2003
 //! (rodents), the rest are teaching choices (see the model file).
 //!

@@ -242,7 +242,7 @@ pub struct WantingFile {
     pub burst_threshold: Param,
     /// Half-life of the learned value in abstinence (forgetting).
     pub forgetting_half_life: Param,
-    /// ln 2 / rate constant of synaptic potentiation per unit dopamine signal.
+    /// ln 2 / rate constant of synaptic potentiation per unit of dopamine above baseline.
     pub potentiation_gain_half_life: Param,
     /// Half-life of synaptic potentiation once the signal stops.
     pub potentiation_decay_half_life: Param,

@@ -210,7 +210,7 @@ pub struct Pharmacodynamics {
     pub burst_threshold: f64,
     /// r_V: forgetting rate of the learned value (1/h).
     pub value_forgetting_rate: f64,
-    /// k_P: potentiation rate per unit dopamine signal (1/h).
+    /// k_P: potentiation rate per unit of dopamine above baseline (1/h).
     pub potentiation_gain: f64,
     /// r_P: potentiation decay rate (1/h).
     pub potentiation_decay: f64,
