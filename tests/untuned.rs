@@ -148,11 +148,6 @@ const WANTING: &[(&str, (f64, f64))] = &[
     // Every 4 or 2 hours: frequent use is clearly wanted (self-administration).
     ("10mg iv q4h x 14d", (0.4, 0.95)),
     ("10mg iv q2h x 14d", (0.4, 0.95)),
-    // Methadone after two weeks of heroin adds no wanting of its own: at most what heroin left.
-    (
-        "10mg iv q8h x 14d then 60mg methadone oral q24h x 28d",
-        (0.4, 0.8),
-    ),
 ];
 
 #[test]
@@ -171,5 +166,21 @@ fn wanting_follows_the_speed_of_the_rise_not_the_exposure() {
     assert!(
         iv > 5.0 * methadone.max(0.01),
         "IV {iv:.3} vs methadone {methadone:.3}"
+    );
+    // Methadone after two weeks of heroin adds no wanting of its own: read at the same moment,
+    // heroin then methadone leaves what heroin alone leaves (forgetting included).
+    let then_methadone = summary("10mg iv q8h x 14d then 60mg methadone oral q24h x 28d");
+    let heroin_alone = summarize(
+        &Model::default_heroin().expect("the default model loads"),
+        &Regimen::parse("10mg iv q8h x 14d").expect("regimen parses"),
+        (28.0 + 14.0) * 24.0,
+    )
+    .expect("summary runs");
+    let added = then_methadone.wanting_at_end - heroin_alone.wanting_at_end;
+    assert!(
+        added.abs() < 0.02,
+        "methadone added {added:.3} to wanting ({:.3} vs {:.3})",
+        then_methadone.wanting_at_end,
+        heroin_alone.wanting_at_end
     );
 }

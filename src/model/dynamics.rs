@@ -117,7 +117,8 @@
 //! levels do not: Dreyer et al. 2010). So a drug teaches by how fast it reaches the brain, not
 //! by how much arrives (Volkow & Swanson 2003; Marsch et al. 2001): the minutes-long rush of IV
 //! or smoked heroin teaches, the hour-long rise of oral morphine, methadone or sublingual
-//! buprenorphine stays within theta of R and teaches nothing, and a steady level is expected.
+//! buprenorphine stays within theta of R and teaches almost nothing, and a steady level is
+//! expected.
 //! (Without theta a first-order R would not discriminate: it lags a ramp by slope x time
 //! constant, so the area above R is the rise times the time constant whatever the speed.)
 //! Wanting W, the expression of V, saturates. Each dose also potentiates the excitatory

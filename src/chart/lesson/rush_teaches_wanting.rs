@@ -145,7 +145,7 @@ pub(super) fn build(model: &Model) -> Result<Built, ChartError> {
     );
     let caption = format!(
         "Four schedules for four weeks (`{}`, `{}`, `{}`, `{}`); top: after the first dose IV heroin lifts dopamine to {:.0}% of baseline within {}, far above the level it must outrun to teach (dotted: the level the brain expects, which follows dopamine within tens of minutes, plus a {:.0}% burst threshold), while 60 mg of methadone raises it over hours ({:.0}% at {}) and the expected level keeps up. \
-         Bottom: so after 28 days IV and smoked use have built a learned wanting of {:.2} and {:.2} (each dose a prediction error the drug's pharmacology renews; the rate of onset behind abuse liability, Volkow & Swanson 2003), and oral morphine ({:.0}% at {} after the first dose) and methadone, whose slow rises never cross that level, {:.2} and {:.2}. \
+         Bottom: so after 28 days IV and smoked use have built a learned wanting of {:.2} and {:.2} (each dose a prediction error the drug's pharmacology renews; the rate of onset behind abuse liability, Volkow & Swanson 2003), and oral morphine ({:.0}% at {} after the first dose) and methadone, whose slow rises barely cross that level, {:.2} and {:.2}. \
          That is one reason why a slow, steady opioid such as methadone can treat addiction instead of feeding it; in this model IV morphine enters the brain slowly (half-life {:.1} h) and so builds almost no wanting either, which is not believable (ARCHITECTURE.md, Known tensions). \
          A teaching model of mechanisms, not a prediction for any person.",
         SCHEDULES[0].text,

@@ -9,7 +9,7 @@ use crate::cohort::Population;
 
 /// Virtual people per point. Each person runs 28 days at four frequencies with a fork at each
 /// stop day, so the chart costs about `PEOPLE` x 270 simulated days.
-const PEOPLE: u64 = 200;
+const PEOPLE: u64 = 1000;
 /// The cohort's seed (the same people at every point: common random numbers).
 const SEED: u64 = 1;
 /// Days of use after which a fork of each person stops.
