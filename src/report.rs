@@ -114,6 +114,19 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
     );
     let _ = writeln!(
         out,
+        "Wanting (learned from fast dopamine rises, 0-1; a teaching quantity): {:.2} at the end{}{}",
+        s.wanting_at_end,
+        s.wanting_after_one_dose_7d
+            .map_or(String::new(), |w| format!(
+                ", {w:.2} a week after the first dose"
+            )),
+        s.peak_craving_after_last_dose
+            .map_or(String::new(), |c| format!(
+                "; craving (wanting raised by withdrawal) peaks at {c:.2} after the last dose"
+            ))
+    );
+    let _ = writeln!(
+        out,
         "Breathing (ventilation at a fixed CO2): lowest {:.0}% of baseline at {} ({}){}",
         s.min_ventilation_pct_baseline,
         hours(s.min_ventilation_at_h),

@@ -175,6 +175,8 @@ fn summary_text_names_bands_and_units() {
         "h after the last agonist dose",
         "% of baseline",
         "not medical advice",
+        "Wanting (learned from fast dopamine rises",
+        "a week after the first dose",
     ] {
         assert!(
             text.contains(fragment),
