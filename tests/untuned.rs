@@ -184,3 +184,34 @@ fn wanting_follows_the_speed_of_the_rise_not_the_exposure() {
         heroin_alone.wanting_at_end
     );
 }
+
+/// Wanting where the model is known not to be plausible (ARCHITECTURE.md, "Known tensions" and
+/// the wanting table under "Untuned schedules"). The ranges pin today's values, as the
+/// `accepted` ranges of known gaps do in models/validation.toml: a change that moves one must
+/// update that text (and may remove the row if it fixes the tension).
+const WANTING_KNOWN_TENSIONS: &[(&str, (f64, f64))] = &[
+    // A twentieth of the dose builds much of the wanting: the potency curve at small doses.
+    ("0.5mg iv q8h x 14d", (0.3, 0.6)),
+    // Very heavy use builds less than moderate use: tonic dopamine keeps R high.
+    ("100mg iv q8h x 14d", (0.3, 0.6)),
+    // A 6-hour binge teaches about as much as one dose.
+    ("10mg iv q30min x 12", (0.05, 0.2)),
+    // IV morphine enters the brain slowly in this model, so it builds almost no wanting.
+    ("10mg morphine iv q8h x 14d", (0.0, 0.1)),
+    // IV buprenorphine is weak in this model.
+    ("8mg buprenorphine iv q24h x 14d", (0.0, 0.1)),
+];
+
+#[test]
+fn known_wanting_tensions_stay_where_the_docs_say() {
+    let problems: Vec<String> = WANTING_KNOWN_TENSIONS
+        .iter()
+        .filter_map(|&(regimen, (lo, hi))| {
+            let w = summary(regimen).wanting_at_end;
+            (!(lo..=hi).contains(&w)).then(|| {
+                format!("{regimen}: wanting {w:.3} left {lo}-{hi}: update ARCHITECTURE.md")
+            })
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
