@@ -578,6 +578,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn cohort(args: CohortArgs) -> Result<()> {
     use opioid_sim::cohort::{self, CohortReport, CohortSpec, CohortTable, Population};
     if let Some(CohortCommand::Merge(merge)) = args.merge {
+        refuse_stdout(merge.out.as_deref())?;
         let mut parts = Vec::new();
         for path in &merge.files {
             let name = path.display().to_string();
@@ -591,6 +592,7 @@ fn cohort(args: CohortArgs) -> Result<()> {
         }
         return print_cohort(&CohortReport::of(&whole), merge.json);
     }
+    refuse_stdout(args.out.as_deref())?;
     if let Some(path) = &args.chart {
         ImageFormat::of_path(path)?;
     }
@@ -646,6 +648,14 @@ fn cohort(args: CohortArgs) -> Result<()> {
         write_chart(&fig, args.size, path)?;
     }
     print_cohort(&report, args.json)
+}
+
+/// `cohort` prints its summary on standard output, so its per-subject rows cannot go there too.
+fn refuse_stdout(out: Option<&std::path::Path>) -> Result<()> {
+    if out.is_some_and(|p| p.as_os_str() == "-") {
+        bail!("--out -: cohort prints its summary on standard output, so the per-subject rows need a file (e.g. --out subjects.csv)");
+    }
+    Ok(())
 }
 
 fn print_cohort(report: &opioid_sim::cohort::CohortReport, json: bool) -> Result<()> {

@@ -99,7 +99,7 @@ pub fn summary_text(s: &Summary, model: &Model) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Tolerance (potency shift: x the naive concentration for a half-maximal effect): {:.2}x at the last dose, {:.2}x at the end",
+        "Tolerance (potency shift: x the naive concentration for a half-maximal effect): {:.2}x at the last agonist dose, {:.2}x at the end",
         s.tolerance_fold_at_last_dose, s.tolerance_fold_at_end
     );
     let _ = writeln!(
@@ -253,7 +253,7 @@ const COHORT_ROWS: [(&str, &str, usize); 7] = [
     ),
     (
         "tolerance_fold_at_last_dose",
-        "Tolerance at the last dose (x naive EC50)",
+        "Tolerance at the last agonist dose (x naive EC50)",
         2,
     ),
     ("peak_mor_activation", "Peak MOR activation (0-1)", 3),

@@ -777,3 +777,19 @@ fn plot_charts_any_schedule() {
         assert!(svg.contains("Teaching model, not medical advice"));
     }
 }
+
+/// The README's chart table names every lesson chart, in teaching order (the chart table in
+/// `src/chart/lesson/mod.rs` is the one list; this keeps the README's copy of it complete).
+#[test]
+fn the_readme_chart_table_lists_every_lesson_chart_in_order() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let mut from = 0;
+    for chart in LessonChart::ALL {
+        let row = format!("| `{}` |", chart.name());
+        let at = readme[from..]
+            .find(&row)
+            .unwrap_or_else(|| panic!("README.md's chart table lacks or misorders {row}"));
+        from += at + row.len();
+    }
+}

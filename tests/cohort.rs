@@ -134,6 +134,16 @@ fn bad_input_is_refused_in_one_line_and_nothing_is_written() {
         &["cohort", "--regimen", REGIMEN, "--shard", "1/4"],
         &["--out"],
     );
+    // `--out -` would mix the rows with the summary on standard output.
+    one_line_error(
+        &["cohort", "--regimen", REGIMEN, "--out", "-"],
+        &["--out -", "need a file"],
+    );
+    one_line_error(
+        &["cohort", "merge", "part-1.csv", "--out", "-"],
+        &["--out -", "need a file"],
+    );
+    assert!(!std::path::Path::new("-").exists(), "a file named '-'");
     one_line_error(
         &["cohort", "--regimen", "10mg iv q8h~5h x 2d", "--out", out_s],
         &["column 12", "less than half the interval"],

@@ -217,7 +217,7 @@ fn valid() -> impl Strategy<Value = String> {
         (amount.clone(), drug_route.clone(), 1u32..48, 1u32..20)
             .prop_map(|(a, r, i, d)| format!("{a} {r} q{i}h x {d}d")),
         // Irregular use: a spread below 12% keeps 900 mg within the limit; jitter below half
-        // the interval.
+        // the interval and below the time from the last planned dose to the phase's end.
         (
             amount.clone(),
             1u32..12,
@@ -228,8 +228,11 @@ fn valid() -> impl Strategy<Value = String> {
             1u32..100
         )
             .prop_map(|(a, spread, r, i, d, j, skip)| {
-                let jitter = f64::from(j) / 100.0 * f64::from(i) / 2.0;
-                format!("{a}~{spread}% {r} q{i}h~{jitter:.2}h x {d}d skip {skip}%")
+                let (every, span) = (f64::from(i), f64::from(d) * 24.0);
+                let room = span - ((span / every).ceil() - 1.0) * every;
+                let jitter =
+                    (f64::from(j) / 100.0 * room.min(every / 2.0) * 1000.0).floor() / 1000.0;
+                format!("{a}~{spread}% {r} q{i}h~{jitter:.3}h x {d}d skip {skip}%")
             }),
         (1u32..30).prop_map(|d| format!("wait {d}d")),
         (1u32..100, 1u32..100).prop_map(|(a, b)| format!("taper {a}mg iv q8h over 5d to {b}mg")),

@@ -39,7 +39,7 @@
 //! | Mark | Meaning | Limits |
 //! |------|---------|--------|
 //! | `10mg~40% iv` | each dose up to 40% more or less (uniformly between 6 and 14 mg): street purity varies | the largest dose within the dose limit |
-//! | `q8h~2h` | each dose after the first up to 2 h early or late (uniformly) | more than 0, less than half the interval |
+//! | `q8h~2h` | each dose after the first up to 2 h early or late (uniformly) | more than 0, less than half the interval and than the time from the phase's last planned dose to its end |
 //! | `x 14d skip 20%` | each dose after the first is missed with probability 20% | more than 0%, less than 100% |
 //!
 //! The first dose of a phase is always taken, on time: it marks where the phase starts. Without

@@ -217,8 +217,12 @@ impl Parser<'_> {
         let next = self.peek()?;
         let schedule = if next.is_word("q") {
             let (q, every) = self.interval()?;
+            let tilde = self.peek()?.clone();
             let jitter = self.jitter(every)?;
             let repeat = self.repeat(&q)?;
+            if let Some(jitter) = jitter {
+                self.late_dose_stays_in_phase(&tilde, every, jitter, repeat)?;
+            }
             let skip = if self.peek()?.is_word("skip") {
                 let skip = self.bump()?;
                 Some(self.percent(&skip, "skip", "missed doses, e.g. skip 20%")?)
@@ -296,6 +300,44 @@ impl Parser<'_> {
             });
         }
         Ok(Some(jitter))
+    }
+
+    /// A late dose must stay inside its phase, so that it cannot come after the next phase's
+    /// first dose: with `x <duration>` the last planned dose can lie less than an interval
+    /// before the phase ends (`q8h~3h x 17h`: at 16 h, 1 h before the end).
+    fn late_dose_stays_in_phase(
+        &self,
+        tilde: &Token,
+        every: Duration,
+        jitter: Duration,
+        repeat: Repeat,
+    ) -> Result<()> {
+        let schedule = Schedule {
+            every,
+            repeat,
+            jitter: Some(jitter),
+            skip: None,
+        };
+        let (count, span_h) = schedule.count_and_span();
+        let last_h = (count - 1) as f64 * every.hours();
+        let room_h = span_h - last_h;
+        if count < 2 || jitter.hours() < room_h - 1e-9 {
+            // One dose is never moved (the first dose of a phase is on time).
+            return Ok(());
+        }
+        let found = self.text_from(tilde);
+        Err(RegimenError::Irregular {
+            column: tilde.column,
+            found,
+            problem: format!(
+                "the last dose is planned {}h before the phase ends, so a dose up to {jitter} \
+                 late could come after the next phase starts; make the phase a whole number of \
+                 intervals (e.g. x {}h) or the timing less than {}h",
+                super::error::short(room_h),
+                super::error::short(count as f64 * every.hours()),
+                super::error::short(room_h)
+            ),
+        })
     }
 
     /// `number "%"`, more than 0 and less than 100, after `lead` (`~` or `skip`).

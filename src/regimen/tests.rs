@@ -1049,6 +1049,11 @@ fn irregular_use_errors_name_the_column_and_the_range() {
         ("10mg iv q8h~4h x 14d", 12, "less than half the interval"),
         ("10mg iv q8h~0h x 14d", 12, "more than 0"),
         (
+            "10mg iv q8h~3.9h x 17h then 10mg morphine iv",
+            12,
+            "after the next phase starts",
+        ),
+        (
             "10mg iv q8h x 14d skip 0%",
             19,
             "more than 0% and less than 100%",

@@ -206,7 +206,7 @@
       ["Withdrawal onset · peak · resolved", s.withdrawal_onset_h === null ? "none" :
         `${fmt(s.withdrawal_onset_h, 1)} · ${fmt(s.withdrawal_peak_h, 0)} · ${fmt(s.withdrawal_resolved_h, 0)} h`,
         s.withdrawal_onset_h === null ? "no withdrawal after the last dose" : "after the last dose"],
-      ["Tolerance at the last dose", `${fmt(s.tolerance_fold_at_last_dose, 2)}×`, `${fmt(s.tolerance_fold_at_end, 2)}× at the end`],
+      ["Tolerance at the last agonist dose", `${fmt(s.tolerance_fold_at_last_dose, 2)}×`, `${fmt(s.tolerance_fold_at_end, 2)}× at the end`],
       ["Peak dopamine", `${fmt(s.peak_dopamine_pct_baseline, 0)}\u00a0%`, `lowest after the last dose ${fmt(s.min_dopamine_pct_baseline_after_last_dose, 0)}\u00a0%`],
       ["Peak MOR activation", fmt(s.peak_mor_activation, 2), `${s.doses} dose${s.doses === 1 ? "" : "s"}`],
     ];
